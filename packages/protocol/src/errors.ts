@@ -1,0 +1,46 @@
+/**
+ * Stable error codes. Clients branch on `code`, never on `message`; a code, once shipped,
+ * keeps its meaning. The HTTP status that goes with each code lives here too, so the server's
+ * edge and the SDK agree on it.
+ */
+export const ErrorStatus = {
+  VALIDATION_FAILED: 400,
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  TOKEN_EXPIRED: 401,
+  SESSION_REVOKED: 401,
+  REFRESH_TOKEN_REUSED: 401,
+  CSRF_FAILED: 403,
+  ORIGIN_FORBIDDEN: 403,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  USERNAME_TAKEN: 409,
+  EMAIL_TAKEN: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  NOT_READY: 503,
+  REQUEST_TIMEOUT: 408,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorStatus;
+
+export interface FieldProblem {
+  /** JSON pointer-ish path of the offending field, e.g. `username` or `body`. */
+  field: string;
+  message: string;
+}
+
+/** The one error shape every error response carries. */
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    requestId: string;
+    details?: FieldProblem[];
+  };
+}

@@ -1,0 +1,29 @@
+import type { AppContext } from '../context.js';
+import type { UserRecord } from '../storage/port.js';
+import { AppError } from '../errors.js';
+
+export interface Principal {
+  user: UserRecord;
+  sessionId: string;
+}
+
+/**
+ * Turns an access token into a principal. The session is looked up on every request so that
+ * logout and revocation take effect at once rather than when the 15-minute token expires.
+ */
+export async function verifyAccess(ctx: AppContext, token: string): Promise<Principal> {
+  const result = await ctx.accessTokens.verify(token);
+  if (!result.ok) {
+    throw result.reason === 'expired'
+      ? new AppError('TOKEN_EXPIRED', 'Access token expired; refresh it')
+      : new AppError('UNAUTHENTICATED', 'Invalid access token');
+  }
+  const { userId, sessionId } = result.claims;
+  const session = await ctx.storage.sessions.findById(sessionId);
+  if (!session || session.userId !== userId || session.revokedAt !== null || session.expiresAt <= ctx.clock.now()) {
+    throw new AppError('SESSION_REVOKED', 'This session has been signed out');
+  }
+  const user = await ctx.storage.users.findById(userId);
+  if (!user) throw new AppError('UNAUTHENTICATED', 'Invalid access token');
+  return { user, sessionId };
+}

@@ -1,0 +1,136 @@
+import Type from 'typebox';
+import Value from 'typebox/value';
+
+/**
+ * Every setting, as it arrives from the environment (strings). Defaults that depend on other
+ * settings (PUBLIC_URL from PORT, cookie security from NODE_ENV) are resolved in `loadConfig`.
+ */
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const Bool = Type.Union([Type.Literal('true'), Type.Literal('false'), Type.Literal('1'), Type.Literal('0')]);
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+  }),
+  PORT: Type.Optional(Port),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^(postgres|postgresql|sqlite)://' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^/\\s]+/?$' })),
+  SEED_DEMO: Type.Optional(Bool),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  COOKIE_SECURE: Type.Optional(Bool),
+  ALLOWED_ORIGINS: Type.String({ default: '' }),
+  CORS_ORIGINS: Type.String({ default: '' }),
+  TRUST_PROXY: Type.Optional(Bool),
+  RATE_LIMIT_LOGIN_PER_MIN: Type.Integer({ minimum: 1, default: 5 }),
+  RATE_LIMIT_API_PER_MIN: Type.Integer({ minimum: 1, default: 200 }),
+  RATE_LIMIT_ANON_PER_MIN: Type.Integer({ minimum: 1, default: 100 }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 8192, default: 19_456 }),
+});
+export type Env = Type.Static<typeof EnvSchema>;
+
+/** Known-bad secrets: shipped in docs and defaults, so never acceptable in production. */
+export const DEV_JWT_SECRET = 'relaydesk-dev-secret-change-me-0123456789';
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  production: boolean;
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  publicUrl: string;
+  /** Exact origins allowed for cookie-authenticated writes and WebSocket upgrades. */
+  allowedOrigins: string[];
+  corsOrigins: string[];
+  seedDemo: boolean;
+  logLevel: Env['LOG_LEVEL'];
+  jwtSecret: string;
+  cookieSecure: boolean;
+  trustProxy: boolean;
+  rateLimits: { loginPerMin: number; apiPerMin: number; anonPerMin: number };
+  shutdownGraceMs: number;
+  passwordHashMemoryKiB: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const truthy = (v: string | undefined): boolean | undefined =>
+  v === undefined ? undefined : v === 'true' || v === '1';
+
+const list = (v: string): string[] =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** Parses and validates the environment once; throws one ConfigError naming every problem. */
+export function loadConfig(source: Record<string, string | undefined>): Config {
+  const known = Object.keys(EnvSchema.properties);
+  const raw: Record<string, string> = {};
+  for (const key of known) {
+    const value = source[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
+  const problems = Value.Errors(EnvSchema, converted).map(
+    (e) => `${e.instancePath.replace(/^\//, '') || 'environment'}: ${e.message} (got ${JSON.stringify(raw[e.instancePath.slice(1)] ?? null)})`,
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+  const env = converted as Env;
+
+  const production = env.NODE_ENV === 'production';
+  const port = env.PORT ?? 3000;
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
+  const publicOrigin = new URL(publicUrl).origin;
+  const allowedOrigins = new Set([publicOrigin, ...list(env.ALLOWED_ORIGINS)]);
+  if (!production && env.PUBLIC_URL === undefined) allowedOrigins.add(`http://127.0.0.1:${port}`);
+
+  const cookieSecure = truthy(env.COOKIE_SECURE) ?? (production || publicUrl.startsWith('https://'));
+  const jwtSecret = env.JWT_SECRET ?? DEV_JWT_SECRET;
+
+  if (production) {
+    if (jwtSecret === DEV_JWT_SECRET) problems.push('JWT_SECRET: must be set to a secret of your own in production');
+    else if (jwtSecret.length < 32) problems.push('JWT_SECRET: must be at least 32 characters in production');
+    if (!cookieSecure) problems.push('COOKIE_SECURE: cookies must be Secure in production (serve over https)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: env.NODE_ENV,
+    production,
+    port,
+    host: env.HOST,
+    dataDir: env.DATA_DIR,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    publicUrl,
+    allowedOrigins: [...allowedOrigins],
+    corsOrigins: list(env.CORS_ORIGINS),
+    seedDemo: truthy(env.SEED_DEMO) ?? !production,
+    logLevel: env.LOG_LEVEL,
+    jwtSecret,
+    cookieSecure,
+    trustProxy: truthy(env.TRUST_PROXY) ?? false,
+    rateLimits: {
+      loginPerMin: env.RATE_LIMIT_LOGIN_PER_MIN,
+      apiPerMin: env.RATE_LIMIT_API_PER_MIN,
+      anonPerMin: env.RATE_LIMIT_ANON_PER_MIN,
+    },
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    passwordHashMemoryKiB: env.PASSWORD_HASH_MEMORY_KIB,
+  };
+}

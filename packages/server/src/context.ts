@@ -1,0 +1,16 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/env.js';
+import type { Storage } from './storage/port.js';
+import type { Clock } from './clock.js';
+import type { PasswordHasher } from './auth/passwords.js';
+import type { AccessTokens } from './auth/accessTokens.js';
+
+/** Everything an action may touch, built once at start-up and passed down explicitly. */
+export interface AppContext {
+  config: Config;
+  storage: Storage;
+  clock: Clock;
+  passwords: PasswordHasher;
+  accessTokens: AccessTokens;
+  logger: Logger;
+}

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import { Limits } from '@relaydesk/protocol';
+import type { AppContext } from '../context.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { loggerOptions } from '../observability/logger.js';
+import { RateLimits } from '../rateLimit/limiters.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { registerSecurityHeaders } from './plugins/security.js';
+import { registerAuthentication } from './plugins/authentication.js';
+import { registerApiRateLimit } from './plugins/rateLimit.js';
+import { registerAuthRoutes } from './routes/auth/routes.js';
+import { registerOpsRoutes } from './routes/ops/routes.js';
+
+/** An incoming X-Request-Id is kept only if it is short and plain, so it cannot forge log lines. */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface BuiltApp {
+  app: FastifyInstance;
+  metrics: Metrics;
+}
+
+export async function buildApp(ctx: Omit<AppContext, 'logger'>): Promise<BuiltApp> {
+  const { config } = ctx;
+  const app = Fastify({
+    logger: loggerOptions(config),
+    bodyLimit: Limits.jsonBodyBytes,
+    requestTimeout: Limits.requestTimeoutMs,
+    trustProxy: config.trustProxy,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    return503OnClosing: true,
+  });
+  const fullCtx: AppContext = { ...ctx, logger: app.log as unknown as AppContext['logger'] };
+  const metrics = createMetrics();
+  const limits = new RateLimits(config.rateLimits);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  registerErrorHandling(app);
+  await registerSecurityHeaders(app, config);
+  await app.register(cookie);
+  registerAuthentication(app, fullCtx);
+  registerApiRateLimit(app, limits, metrics);
+  registerOpsRoutes(app, fullCtx, metrics);
+  registerAuthRoutes(app, fullCtx, limits, metrics);
+  return { app, metrics };
+}

@@ -1,0 +1,60 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorBody, ErrorCode, FieldProblem } from '@relaydesk/protocol';
+import { AppError } from '../../errors.js';
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, status: number, code: ErrorCode, message: string, details?: FieldProblem[]) {
+  const body: ErrorBody = { error: { code, message, requestId: request.id, ...(details ? { details } : {}) } };
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+/** Fastify's own 4xx codes, mapped onto ours. */
+const statusCodes: Record<number, ErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
+interface AjvIssue {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+function fieldProblems(issues: AjvIssue[]): FieldProblem[] {
+  return issues.map((i) => {
+    const extra = (i.params.missingProperty ?? i.params.additionalProperty) as string | undefined;
+    const path = [i.instancePath.replace(/^\//, '').replace(/\//g, '.'), extra].filter(Boolean).join('.');
+    const message = i.keyword === 'additionalProperties' ? 'is not an accepted field' : (i.message ?? 'is invalid');
+    return { field: path || 'body', message };
+  });
+}
+
+/** Every error leaves as `{ error: { code, message, requestId } }`; internals never leave at all. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof AppError) {
+      return sendError(request, reply, err.status, err.code, err.message, err.details);
+    }
+    if (err.validation) {
+      return sendError(request, reply, 400, 'VALIDATION_FAILED', 'The request is not valid', fieldProblems(err.validation as AjvIssue[]));
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return sendError(request, reply, status, statusCodes[status] ?? 'BAD_REQUEST', err.message);
+    }
+    request.log.error({ err }, 'unhandled error');
+    return sendError(request, reply, 500, 'INTERNAL', 'Something went wrong on our side');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, 404, 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
+  );
+}

@@ -1,0 +1,165 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import {
+  AuthResponse,
+  ChangePasswordRequest,
+  IdParams,
+  LoginRequest,
+  RefreshRequest,
+  RegisterRequest,
+  SessionList,
+  TokenResponse,
+  WsTicketResponse,
+} from '@relaydesk/protocol';
+import type { AppContext } from '../../../context.js';
+import type { Metrics } from '../../../observability/metrics.js';
+import type { RateLimits } from '../../../rateLimit/limiters.js';
+import { registerUser } from '../../../actions/userRegistrar.js';
+import { checkCredentials } from '../../../actions/credentialChecker.js';
+import { startSession, type IssuedTokens } from '../../../actions/sessionStarter.js';
+import { refreshSession } from '../../../actions/sessionRefresher.js';
+import { endSession, endSessionByRefreshToken, listSessions, revokeSession } from '../../../actions/sessionRevoker.js';
+import { changePassword } from '../../../actions/passwordChanger.js';
+import { issueWsTicket } from '../../../actions/wsTickets.js';
+import { presentSession, presentUser } from '../../../presenters/user.js';
+import type { UserRecord } from '../../../storage/port.js';
+import { AppError } from '../../../errors.js';
+import { assertAllowedOrigin, principalOf } from '../../plugins/authentication.js';
+import { enforceLimit } from '../../plugins/rateLimit.js';
+import { REFRESH_COOKIE, clearSessionCookies, setSessionCookies } from '../../authCookies.js';
+
+/** Refresh and logout may be posted without a body; validate that as `{}`. */
+const emptyBodyAsObject = async (request: FastifyRequest) => {
+  request.body ??= {};
+};
+const iso = (ms: number) => new Date(ms).toISOString();
+const clientInfo = (request: FastifyRequest) => ({ userAgent: request.headers['user-agent'] ?? null, ip: request.ip });
+
+export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limits: RateLimits, metrics: Metrics): void {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { config } = ctx;
+
+  /** Login CSRF defence: a browser always sends Origin on POST, so a foreign one is refused. */
+  const refuseForeignOrigin = (request: FastifyRequest) => {
+    if (request.headers.origin !== undefined) assertAllowedOrigin(config.allowedOrigins, request.headers.origin);
+  };
+
+  const signIn = (reply: FastifyReply, user: UserRecord, tokens: IssuedTokens) => {
+    setSessionCookies(reply, config, tokens, ctx.clock.now());
+    return { user: presentUser(user) };
+  };
+
+  const tokenBody = (user: UserRecord, t: IssuedTokens) => ({
+    user: presentUser(user),
+    accessToken: t.accessToken,
+    accessTokenExpiresAt: iso(t.accessTokenExpiresAt),
+    refreshToken: t.refreshToken,
+    refreshTokenExpiresAt: iso(t.refreshTokenExpiresAt),
+  });
+
+  const login = async (request: FastifyRequest, reply: FastifyReply, body: LoginRequest) => {
+    refuseForeignOrigin(request);
+    await enforceLimit(limits, metrics, reply, 'login_ip', request.ip);
+    await enforceLimit(limits, metrics, reply, 'login_account', body.username.trim().toLowerCase());
+    try {
+      const user = await checkCredentials(ctx, body.username, body.password);
+      metrics.authEvents.inc({ event: 'login_ok' });
+      return { user, tokens: await startSession(ctx, user.id, clientInfo(request)) };
+    } catch (err) {
+      metrics.authEvents.inc({ event: 'login_failed' });
+      throw err;
+    }
+  };
+
+  r.post(
+    '/api/v1/auth/register',
+    { schema: { body: RegisterRequest, response: { 201: AuthResponse } }, config: { csrf: false } },
+    async (request, reply) => {
+      refuseForeignOrigin(request);
+      const user = await registerUser(ctx, request.body);
+      metrics.authEvents.inc({ event: 'register' });
+      const tokens = await startSession(ctx, user.id, clientInfo(request));
+      return reply.code(201).send(signIn(reply, user, tokens));
+    },
+  );
+
+  r.post(
+    '/api/v1/auth/login',
+    { schema: { body: LoginRequest, response: { 200: AuthResponse } }, config: { csrf: false } },
+    async (request, reply) => {
+      const { user, tokens } = await login(request, reply, request.body);
+      return signIn(reply, user, tokens);
+    },
+  );
+
+  r.post(
+    '/api/v1/auth/token',
+    { schema: { body: LoginRequest, response: { 200: TokenResponse } }, config: { csrf: false } },
+    async (request, reply) => {
+      const { user, tokens } = await login(request, reply, request.body);
+      return tokenBody(user, tokens);
+    },
+  );
+
+  r.post(
+    '/api/v1/auth/refresh',
+    {
+      schema: { body: RefreshRequest, response: { 200: Type.Union([TokenResponse, AuthResponse]) } },
+      preValidation: emptyBodyAsObject,
+    },
+    async (request, reply) => {
+      const fromBody = request.body?.refreshToken;
+      const token = fromBody ?? request.cookies[REFRESH_COOKIE];
+      if (!token) throw new AppError('UNAUTHENTICATED', 'No refresh token');
+      try {
+        const { user, ...tokens } = await refreshSession(ctx, token);
+        metrics.authEvents.inc({ event: 'refresh' });
+        return fromBody ? tokenBody(user, tokens) : signIn(reply, user, tokens);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'REFRESH_TOKEN_REUSED') metrics.authEvents.inc({ event: 'refresh_reuse' });
+        if (!fromBody) clearSessionCookies(reply, config);
+        throw err;
+      }
+    },
+  );
+
+  r.post('/api/v1/auth/logout', { preValidation: emptyBodyAsObject }, async (request, reply) => {
+    const token = request.credentials.accessToken;
+    if (token) {
+      const verified = await ctx.accessTokens.verify(token);
+      if (verified.ok) await endSession(ctx, verified.claims.userId, verified.claims.sessionId);
+    }
+    // An expired access token must not keep the session alive: end it through the refresh token too.
+    const refresh = request.cookies[REFRESH_COOKIE];
+    if (refresh) await endSessionByRefreshToken(ctx, refresh);
+    metrics.authEvents.inc({ event: 'logout' });
+    clearSessionCookies(reply, config);
+    return reply.code(204).send();
+  });
+
+  r.get('/api/v1/auth/me', { schema: { response: { 200: AuthResponse } }, config: { auth: 'required' } }, async (request) => ({
+    user: presentUser(principalOf(request).user),
+  }));
+
+  r.get('/api/v1/auth/sessions', { schema: { response: { 200: SessionList } }, config: { auth: 'required' } }, async (request) => {
+    const who = principalOf(request);
+    const sessions = await listSessions(ctx, who.user.id);
+    return { sessions: sessions.map((s) => presentSession(s, who.sessionId)) };
+  });
+
+  r.delete('/api/v1/auth/sessions/:id', { schema: { params: IdParams }, config: { auth: 'required' } }, async (request, reply) => {
+    await revokeSession(ctx, principalOf(request).user.id, request.params.id);
+    return reply.code(204).send();
+  });
+
+  r.post('/api/v1/auth/password', { schema: { body: ChangePasswordRequest }, config: { auth: 'required' } }, async (request, reply) => {
+    await changePassword(ctx, principalOf(request), request.body.currentPassword, request.body.newPassword);
+    return reply.code(204).send();
+  });
+
+  r.post('/api/v1/auth/ws-ticket', { schema: { response: { 200: WsTicketResponse } }, config: { auth: 'required' } }, async (request) => {
+    const { ticket, expiresAt } = await issueWsTicket(ctx, principalOf(request));
+    return { ticket, expiresAt: iso(expiresAt) };
+  });
+}

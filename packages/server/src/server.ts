@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/env.js';
+import { systemClock, type Clock } from './clock.js';
+import { SqlStorage } from './storage/sql/sqlStorage.js';
+import type { Storage } from './storage/port.js';
+import { PasswordHasher } from './auth/passwords.js';
+import { AccessTokens } from './auth/accessTokens.js';
+import { buildApp } from './http/app.js';
+import { seedDemo } from './seed/demo.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  storage: Storage;
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** Stops accepting, lets in-flight requests finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  clock?: Clock;
+}
+
+/** Wires storage, auth and HTTP together and listens. Used by `main.ts` and by the tests alike. */
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const storage = await SqlStorage.open(config.databaseUrl, config.dataDir);
+  const passwords = new PasswordHasher(config.passwordHashMemoryKiB);
+  const accessTokens = new AccessTokens(config.jwtSecret, clock);
+  let app: FastifyInstance;
+  try {
+    ({ app } = await buildApp({ config, storage, clock, passwords, accessTokens }));
+    if (config.seedDemo && (await seedDemo({ storage, passwords, clock }))) app.log.info('seeded demo data');
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    storage,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await app.close();
+        } finally {
+          await storage.close();
+        }
+      })()),
+  };
+}

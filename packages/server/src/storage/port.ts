@@ -1,0 +1,90 @@
+/**
+ * The storage port: what the domain needs from persistence, split by area. Timestamps are
+ * epoch milliseconds; ids are server-generated strings. Implementations must make every method
+ * atomic on its own (the comment says so where it matters).
+ */
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  email: string;
+  displayName: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface UserStore {
+  /** Throws ConflictError('username' | 'email') when either is taken (case-insensitively). */
+  create(user: UserRecord): Promise<void>;
+  findById(id: string): Promise<UserRecord | undefined>;
+  /** `login` is a lower-cased username or email. */
+  findByLogin(login: string): Promise<UserRecord | undefined>;
+  setPasswordHash(id: string, passwordHash: string): Promise<void>;
+}
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  createdAt: number;
+  lastUsedAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface NewRefreshToken {
+  tokenHash: string;
+  expiresAt: number;
+}
+
+export type RotateOutcome =
+  | { status: 'rotated'; session: SessionRecord }
+  /** The token was already used once: the caller treats this as theft. */
+  | { status: 'reused'; sessionId: string }
+  /** Unknown token, or its session is revoked or expired, or the token expired. */
+  | { status: 'invalid' };
+
+export interface SessionStore {
+  /** Creates the session and its first refresh token together. */
+  create(session: SessionRecord, token: NewRefreshToken): Promise<void>;
+  findById(id: string): Promise<SessionRecord | undefined>;
+  /** The session a refresh token (used or not) belongs to. */
+  findByRefreshTokenHash(tokenHash: string): Promise<SessionRecord | undefined>;
+  listActiveForUser(userId: string, now: number): Promise<SessionRecord[]>;
+  /**
+   * Atomically marks `oldHash` used and stores `next` in the same session. A token can be
+   * rotated once: a second attempt, even a concurrent one, reports `reused`.
+   */
+  rotateRefreshToken(oldHash: string, next: NewRefreshToken, now: number): Promise<RotateOutcome>;
+  /** Idempotent. Returns false when no active session had that id for that user. */
+  revoke(userId: string, sessionId: string, now: number): Promise<boolean>;
+  /** Revokes every active session of the user except `keepSessionId`; returns how many. */
+  revokeAllForUser(userId: string, now: number, keepSessionId?: string): Promise<number>;
+}
+
+export interface WsTicketRecord {
+  ticketHash: string;
+  userId: string;
+  sessionId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface WsTicketStore {
+  create(ticket: WsTicketRecord): Promise<void>;
+  /** Atomically consumes an unexpired, unused ticket; a second call with the same hash gets undefined. */
+  consume(ticketHash: string, now: number): Promise<{ userId: string; sessionId: string } | undefined>;
+  /** Deletes tickets that expired before `now`; returns how many. */
+  purgeExpired(now: number): Promise<number>;
+}
+
+export interface Storage {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  readonly wsTickets: WsTicketStore;
+  /** Throws when the database cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Database } from './schema.js';
+import { migrationProvider } from './migrations/index.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Connection {
+  db: Kysely<Database>;
+  dialect: Dialect;
+}
+
+/** `postgres://` selects PostgreSQL; anything else is a SQLite file (created with its folder). */
+export function connect(databaseUrl: string | undefined, dataDir: string): Connection {
+  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) {
+    // int8 (bigint) columns hold epoch-millisecond timestamps and counters, all far below 2^53.
+    pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+  }
+  const file = databaseUrl?.startsWith('sqlite://')
+    ? databaseUrl.slice('sqlite://'.length)
+    : path.join(dataDir, 'relaydesk.sqlite');
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SqliteDatabase(file);
+  sqlite.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk before we acknowledge it (promise 1), even across power loss.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+}
+
+/** Brings the schema to the latest version; throws (and changes nothing more) if a step fails. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Maps a unique-constraint violation to the column it concerns, or undefined for other errors. */
+export function uniqueViolationColumn(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { code?: string; message?: string; constraint?: string };
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    // "UNIQUE constraint failed: users.email_lower"
+    return e.message?.split(':')[1]?.trim().split('.')[1];
+  }
+  if (e.code === '23505') {
+    // Postgres names the constraint `<table>_<column>_key` (or `<table>_pkey`).
+    return e.constraint?.replace(/^[a-z]+_/, '').replace(/_(key|pkey)$/, '') || undefined;
+  }
+  return undefined;
+}

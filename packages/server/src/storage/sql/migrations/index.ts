@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_accounts.js';
+
+/**
+ * Migrations ship inside the build (no directory scanning at run time). Names sort in the order
+ * they must run; never rename or edit one that has shipped — add a new one.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_accounts': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,125 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { NewRefreshToken, RotateOutcome, SessionRecord, SessionStore } from '../port.js';
+import type { Database, SessionsTable } from './schema.js';
+
+const toRecord = (row: Selectable<SessionsTable>): SessionRecord => ({
+  id: row.id,
+  userId: row.user_id,
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+  expiresAt: row.expires_at,
+  revokedAt: row.revoked_at,
+  userAgent: row.user_agent,
+  ip: row.ip,
+});
+
+export class SqlSessionStore implements SessionStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(session: SessionRecord, token: NewRefreshToken): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('sessions')
+        .values({
+          id: session.id,
+          user_id: session.userId,
+          created_at: session.createdAt,
+          last_used_at: session.lastUsedAt,
+          expires_at: session.expiresAt,
+          revoked_at: session.revokedAt,
+          user_agent: session.userAgent,
+          ip: session.ip,
+        })
+        .execute();
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ token_hash: token.tokenHash, session_id: session.id, created_at: session.createdAt, expires_at: token.expiresAt, used_at: null })
+        .execute();
+    });
+  }
+
+  async findById(id: string): Promise<SessionRecord | undefined> {
+    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async findByRefreshTokenHash(tokenHash: string): Promise<SessionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('refresh_tokens')
+      .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
+      .selectAll('sessions')
+      .where('refresh_tokens.token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async listActiveForUser(userId: string, now: number): Promise<SessionRecord[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .orderBy('last_used_at', 'desc')
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  async rotateRefreshToken(oldHash: string, next: NewRefreshToken, now: number): Promise<RotateOutcome> {
+    return this.db.transaction().execute(async (trx): Promise<RotateOutcome> => {
+      // The conditional update is the compare-and-set: of two racing rotations, one wins.
+      const claimed = await trx
+        .updateTable('refresh_tokens')
+        .set({ used_at: now })
+        .where('token_hash', '=', oldHash)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning('session_id')
+        .executeTakeFirst();
+      if (!claimed) {
+        const existing = await trx
+          .selectFrom('refresh_tokens')
+          .select(['session_id', 'used_at'])
+          .where('token_hash', '=', oldHash)
+          .executeTakeFirst();
+        return existing?.used_at != null ? { status: 'reused', sessionId: existing.session_id } : { status: 'invalid' };
+      }
+      const session = await trx
+        .updateTable('sessions')
+        .set({ last_used_at: now })
+        .where('id', '=', claimed.session_id)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst();
+      if (!session) return { status: 'invalid' };
+      await trx
+        .insertInto('refresh_tokens')
+        .values({ token_hash: next.tokenHash, session_id: session.id, created_at: now, expires_at: next.expiresAt, used_at: null })
+        .execute();
+      return { status: 'rotated', session: toRecord(session) };
+    });
+  }
+
+  async revoke(userId: string, sessionId: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: now })
+      .where('id', '=', sessionId)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async revokeAllForUser(userId: string, now: number, keepSessionId?: string): Promise<number> {
+    let query = this.db
+      .updateTable('sessions')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null);
+    if (keepSessionId) query = query.where('id', '!=', keepSessionId);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+}

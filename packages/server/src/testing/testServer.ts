@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../config/env.js';
+import { startServer, type RunningServer } from '../server.js';
+import type { Clock } from '../clock.js';
+
+/** The origin test clients present; the test server's PUBLIC_URL. */
+export const TEST_ORIGIN = 'http://relaydesk.test';
+
+export interface TestServer extends RunningServer {
+  config: Config;
+  dataDir: string;
+}
+
+/**
+ * Starts the real server on a random loopback port with a fresh SQLite file (or, with
+ * `database: 'postgres'`, a fresh database on the harness's PostgreSQL). Rate limits are raised
+ * so that suites can create many users; the rate-limit tests pass the defaults back in `env`.
+ */
+export async function startTestServer(
+  options: { env?: Record<string, string>; clock?: Clock; databaseUrl?: string } = {},
+): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    PUBLIC_URL: TEST_ORIGIN,
+    SEED_DEMO: 'false',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    RATE_LIMIT_LOGIN_PER_MIN: '1000',
+    RATE_LIMIT_API_PER_MIN: '100000',
+    RATE_LIMIT_ANON_PER_MIN: '100000',
+    PASSWORD_HASH_MEMORY_KIB: '8192',
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...options.env,
+  });
+  const server = await startServer(config, { clock: options.clock });
+  return {
+    ...server,
+    config,
+    dataDir,
+    close: async () => {
+      await server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
