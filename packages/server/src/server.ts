@@ -7,9 +7,12 @@ import { PasswordHasher } from './auth/passwords.js';
 import { AccessTokens } from './auth/accessTokens.js';
 import { buildApp } from './http/app.js';
 import { seedDemo } from './seed/demo.js';
+import type { AppContext } from './context.js';
 
 export interface RunningServer {
   app: FastifyInstance;
+  /** The context the routes use; tests and the gateway call actions with it. */
+  ctx: AppContext;
   storage: Storage;
   /** e.g. http://127.0.0.1:41234 */
   url: string;
@@ -28,8 +31,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const passwords = new PasswordHasher(config.passwordHashMemoryKiB);
   const accessTokens = new AccessTokens(config.jwtSecret, clock);
   let app: FastifyInstance;
+  let ctx: AppContext;
   try {
-    ({ app } = await buildApp({ config, storage, clock, passwords, accessTokens }));
+    ({ app, ctx } = await buildApp({ config, storage, clock, passwords, accessTokens }));
     if (config.seedDemo && (await seedDemo({ storage, passwords, clock }))) app.log.info('seeded demo data');
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
@@ -42,6 +46,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let closing: Promise<void> | undefined;
   return {
     app,
+    ctx,
     storage,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () =>

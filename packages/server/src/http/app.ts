@@ -18,6 +18,7 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface BuiltApp {
   app: FastifyInstance;
+  ctx: AppContext;
   metrics: Metrics;
 }
 
@@ -57,5 +58,5 @@ export async function buildApp(ctx: Omit<AppContext, 'logger'>): Promise<BuiltAp
   registerApiRateLimit(app, limits, metrics);
   registerOpsRoutes(app, fullCtx, metrics);
   registerAuthRoutes(app, fullCtx, limits, metrics);
-  return { app, metrics };
+  return { app, ctx: fullCtx, metrics };
 }
