@@ -1,4 +1,4 @@
-import Type from 'typebox';
+import Type, { type TSchema } from 'typebox';
 import Value from 'typebox/value';
 
 /**
@@ -77,6 +77,20 @@ const list = (v: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** "must be one of: a, b" reads better than the validator's per-branch messages for a union of literals. */
+function describeExpected(schema: TSchema): string | undefined {
+  const options = (schema as { anyOf?: { const?: unknown }[] }).anyOf?.map((o) => o.const);
+  return options?.every((o) => typeof o === 'string') ? `must be one of: ${options.join(', ')}` : undefined;
+}
+
+const isOrigin = (value: string): boolean => {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+};
+
 /** Parses and validates the environment once; throws one ConfigError naming every problem. */
 export function loadConfig(source: Record<string, string | undefined>): Config {
   const known = Object.keys(EnvSchema.properties);
@@ -86,28 +100,35 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
-  const problems = Value.Errors(EnvSchema, converted).map(
-    (e) => `${e.instancePath.replace(/^\//, '') || 'environment'}: ${e.message} (got ${JSON.stringify(raw[e.instancePath.slice(1)] ?? null)})`,
-  );
-  if (problems.length > 0) throw new ConfigError(problems);
+  const problems: string[] = [];
+  for (const [key, schema] of Object.entries(EnvSchema.properties) as [string, TSchema][]) {
+    const value = (converted as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    const [first] = Value.Errors(schema, value);
+    if (first) problems.push(`${key}: ${describeExpected(schema) ?? first.message} (got ${JSON.stringify(raw[key])})`);
+  }
   const env = converted as Env;
 
   const production = env.NODE_ENV === 'production';
   const port = env.PORT ?? 3000;
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
-  const publicOrigin = new URL(publicUrl).origin;
-  const allowedOrigins = new Set([publicOrigin, ...list(env.ALLOWED_ORIGINS)]);
-  if (!production && env.PUBLIC_URL === undefined) allowedOrigins.add(`http://127.0.0.1:${port}`);
-
   const cookieSecure = truthy(env.COOKIE_SECURE) ?? (production || publicUrl.startsWith('https://'));
   const jwtSecret = env.JWT_SECRET ?? DEV_JWT_SECRET;
-
+  for (const key of ['ALLOWED_ORIGINS', 'CORS_ORIGINS'] as const) {
+    for (const origin of list(env[key] ?? '')) {
+      if (!isOrigin(origin)) problems.push(`${key}: "${origin}" is not an origin like https://chat.example.com`);
+    }
+  }
+  // Checked even when other values are wrong, so one start-up attempt reports everything.
   if (production) {
     if (jwtSecret === DEV_JWT_SECRET) problems.push('JWT_SECRET: must be set to a secret of your own in production');
     else if (jwtSecret.length < 32) problems.push('JWT_SECRET: must be at least 32 characters in production');
     if (!cookieSecure) problems.push('COOKIE_SECURE: cookies must be Secure in production (serve over https)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
+
+  const allowedOrigins = new Set([new URL(publicUrl).origin, ...list(env.ALLOWED_ORIGINS)]);
+  if (!production && env.PUBLIC_URL === undefined) allowedOrigins.add(`http://127.0.0.1:${port}`);
 
   return {
     env: env.NODE_ENV,

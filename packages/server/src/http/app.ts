@@ -51,6 +51,8 @@ export async function buildApp(ctx: Omit<AppContext, 'logger'>): Promise<BuiltAp
     );
   });
 
+  // The API speaks JSON only; anything else is 415 rather than a string the schemas then reject.
+  app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
   await registerSecurityHeaders(app, config);
   await app.register(cookie);
