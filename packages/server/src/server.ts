@@ -51,9 +51,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () =>
       (closing ??= (async () => {
+        // Keep-alive connections that finish an in-flight request after close() began would hold
+        // the server open until they time out; close each as soon as it goes idle.
+        const sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
         try {
           await app.close();
         } finally {
+          clearInterval(sweeper);
           await storage.close();
         }
       })()),

@@ -1,0 +1,94 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const mainJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
+
+/** Runs the real entry point as `npm start` does, in a temporary working directory. */
+function launch(env: Record<string, string>) {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-main-'));
+  const child = spawn(process.execPath, [mainJs], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', PASSWORD_HASH_MEMORY_KIB: '8192', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const listening = async (): Promise<string> => {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (match?.[1]) return match[1];
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`server did not start:\n${stdout}\n${stderr}`);
+  };
+  return { child, cwd, exited, listening, output: () => stdout + stderr };
+}
+
+describe('the server process', () => {
+  it('starts with demo data in ./data, serves, and shuts down cleanly on SIGTERM', async () => {
+    const proc = launch({});
+    try {
+      const url = await proc.listening();
+      const login = await fetch(`${url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'alice_dev', password: 'demo123' }),
+      });
+      assert.equal(login.status, 200, 'demo account alice_dev / demo123 works');
+      assert.ok(fs.existsSync(path.join(proc.cwd, 'data', 'relaydesk.sqlite')));
+
+      proc.child.kill('SIGTERM');
+      assert.equal(await proc.exited, 0);
+      assert.match(proc.output(), /shutting down/);
+      // A clean close checkpoints the WAL into the database file and removes it.
+      assert.equal(fs.existsSync(path.join(proc.cwd, 'data', 'relaydesk.sqlite-wal')), false);
+    } finally {
+      proc.child.kill('SIGKILL');
+      fs.rmSync(proc.cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('finishes an in-flight request before exiting on SIGINT', async () => {
+    const proc = launch({ SEED_DEMO: 'true' });
+    try {
+      const url = await proc.listening();
+      // Registration hashes a password: a request that is still running when the signal lands.
+      const inFlight = fetch(`${url}/api/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'late@example.com', username: 'late_user', password: 'long enough' }),
+      });
+      await new Promise((r) => setTimeout(r, 5));
+      proc.child.kill('SIGINT');
+      assert.equal((await inFlight).status, 201);
+      assert.equal(await proc.exited, 0);
+    } finally {
+      proc.child.kill('SIGKILL');
+      fs.rmSync(proc.cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start on bad configuration, naming every problem', async () => {
+    const proc = launch({ NODE_ENV: 'production', PORT: 'not-a-port', DATABASE_URL: 'mysql://nope' });
+    try {
+      assert.equal(await proc.exited, 1);
+      const out = proc.output();
+      assert.match(out, /Invalid configuration/);
+      assert.match(out, /PORT:/);
+      assert.match(out, /DATABASE_URL:/);
+      assert.match(out, /JWT_SECRET:/);
+    } finally {
+      fs.rmSync(proc.cwd, { recursive: true, force: true });
+    }
+  });
+});
