@@ -67,32 +67,30 @@ export class SqlSessionStore implements SessionStore {
 
   async rotateRefreshToken(oldHash: string, next: NewRefreshToken, now: number): Promise<RotateOutcome> {
     return this.db.transaction().execute(async (trx): Promise<RotateOutcome> => {
+      const current = await trx
+        .selectFrom('refresh_tokens')
+        .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
+        .select(['refresh_tokens.used_at', 'refresh_tokens.expires_at as token_expires_at', 'sessions.id', 'sessions.revoked_at', 'sessions.expires_at'])
+        .where('refresh_tokens.token_hash', '=', oldHash)
+        .executeTakeFirst();
+      // An ended session's tokens are simply invalid, however often they are presented.
+      if (!current || current.revoked_at !== null || current.expires_at <= now) return { status: 'invalid' };
+      if (current.used_at !== null) return { status: 'reused', sessionId: current.id };
+      if (current.token_expires_at <= now) return { status: 'invalid' };
       // The conditional update is the compare-and-set: of two racing rotations, one wins.
       const claimed = await trx
         .updateTable('refresh_tokens')
         .set({ used_at: now })
         .where('token_hash', '=', oldHash)
         .where('used_at', 'is', null)
-        .where('expires_at', '>', now)
-        .returning('session_id')
         .executeTakeFirst();
-      if (!claimed) {
-        const existing = await trx
-          .selectFrom('refresh_tokens')
-          .select(['session_id', 'used_at'])
-          .where('token_hash', '=', oldHash)
-          .executeTakeFirst();
-        return existing?.used_at != null ? { status: 'reused', sessionId: existing.session_id } : { status: 'invalid' };
-      }
+      if (claimed.numUpdatedRows === 0n) return { status: 'reused', sessionId: current.id };
       const session = await trx
         .updateTable('sessions')
         .set({ last_used_at: now })
-        .where('id', '=', claimed.session_id)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
+        .where('id', '=', current.id)
         .returningAll()
-        .executeTakeFirst();
-      if (!session) return { status: 'invalid' };
+        .executeTakeFirstOrThrow();
       await trx
         .insertInto('refresh_tokens')
         .values({ token_hash: next.tokenHash, session_id: session.id, created_at: now, expires_at: next.expiresAt, used_at: null })
@@ -108,6 +106,7 @@ export class SqlSessionStore implements SessionStore {
       .where('id', '=', sessionId)
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
@@ -117,7 +116,8 @@ export class SqlSessionStore implements SessionStore {
       .updateTable('sessions')
       .set({ revoked_at: now })
       .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null);
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now);
     if (keepSessionId) query = query.where('id', '!=', keepSessionId);
     const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows);
