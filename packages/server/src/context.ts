@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
 import type { Config } from './config/env.js';
 import type { Storage } from './storage/port.js';
 import type { Clock } from './clock.js';
@@ -13,4 +14,6 @@ export interface AppContext {
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
   logger: Logger;
+  /** Present when REDIS_URL is set: shared counters (and, later, fan-out) across nodes. */
+  redis: Redis | undefined;
 }

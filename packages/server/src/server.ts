@@ -8,6 +8,7 @@ import { AccessTokens } from './auth/accessTokens.js';
 import { buildApp } from './http/app.js';
 import { seedDemo } from './seed/demo.js';
 import type { AppContext } from './context.js';
+import { connectRedis, waitForRedis } from './redis/connect.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -30,13 +31,16 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const storage = await SqlStorage.open(config.databaseUrl, config.dataDir);
   const passwords = new PasswordHasher(config.passwordHashMemoryKiB);
   const accessTokens = new AccessTokens(config.jwtSecret, clock);
+  const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
   let app: FastifyInstance;
   let ctx: AppContext;
   try {
-    ({ app, ctx } = await buildApp({ config, storage, clock, passwords, accessTokens }));
+    ({ app, ctx } = await buildApp({ config, storage, clock, passwords, accessTokens, redis }));
+    if (redis && !(await waitForRedis(redis))) app.log.warn('Redis is not answering yet; /ready reports it until it does');
     if (config.seedDemo && (await seedDemo({ storage, passwords, clock }))) app.log.info('seeded demo data');
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
+    redis?.disconnect();
     await storage.close();
     throw err;
   }
@@ -58,6 +62,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
           await app.close();
         } finally {
           clearInterval(sweeper);
+          redis?.disconnect();
           await storage.close();
         }
       })()),

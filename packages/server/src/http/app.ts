@@ -39,7 +39,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger'>): Promise<BuiltAp
   });
   const fullCtx: AppContext = { ...ctx, logger: app.log as unknown as AppContext['logger'] };
   const metrics = createMetrics();
-  const limits = new RateLimits(config.rateLimits);
+  const limits = new RateLimits(config.rateLimits, ctx.redis);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);

@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config/env.js';
 
 export type LimitName = 'login_ip' | 'login_account' | 'api_user' | 'anon_ip';
@@ -13,13 +14,19 @@ export interface LimitDecision {
 
 /**
  * The product's rate limits (PRODUCT.md), one fixed one-minute window per key. Counters live in
- * process; a Redis-backed limiter plugs in here unchanged when REDIS_URL arrives with scale-out.
+ * process, or in Redis when REDIS_URL is set so that every node counts against the same budget.
+ * If Redis stops answering, each node falls back to its own in-memory counters rather than
+ * refusing (or waving through) every request.
  */
 export class RateLimits {
   private readonly limiters: Record<LimitName, RateLimiterAbstract>;
 
-  constructor(config: Config['rateLimits']) {
-    const perMinute = (keyPrefix: string, points: number) => new RateLimiterMemory({ keyPrefix, points, duration: 60 });
+  constructor(config: Config['rateLimits'], redis?: Redis) {
+    const perMinute = (keyPrefix: string, points: number): RateLimiterAbstract => {
+      const memory = new RateLimiterMemory({ keyPrefix, points, duration: 60 });
+      if (!redis) return memory;
+      return new RateLimiterRedis({ storeClient: redis, keyPrefix: `rl:${keyPrefix}`, points, duration: 60, insuranceLimiter: memory });
+    };
     this.limiters = {
       login_ip: perMinute('login_ip', config.loginPerMin),
       login_account: perMinute('login_account', config.loginPerMin),

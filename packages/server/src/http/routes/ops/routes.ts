@@ -8,19 +8,35 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, metrics
   app.get('/health', async () => ({ status: 'ok' }));
 
   app.get('/ready', async (request, reply) => {
-    try {
-      await ctx.storage.ping();
-    } catch (err) {
-      request.log.warn({ err }, 'readiness check failed: database');
-      return sendError(request, reply, 503, 'NOT_READY', 'Not ready: the database does not answer', [
-        { field: 'database', message: 'unreachable' },
-      ]);
+    const checks: Record<string, () => Promise<unknown>> = { database: () => ctx.storage.ping() };
+    if (ctx.redis) checks.redis = () => ctx.redis!.ping();
+    const failing: string[] = [];
+    for (const [name, check] of Object.entries(checks)) {
+      try {
+        await withTimeout(check(), 2000);
+      } catch (err) {
+        request.log.warn({ err, check: name }, 'readiness check failed');
+        failing.push(name);
+      }
     }
-    return { status: 'ready', checks: { database: 'ok' } };
+    if (failing.length > 0) {
+      return sendError(request, reply, 503, 'NOT_READY', `Not ready: ${failing.join(', ')} not answering`,
+        failing.map((field) => ({ field, message: 'unreachable' })));
+    }
+    return { status: 'ready', checks: Object.fromEntries(Object.keys(checks).map((k) => [k, 'ok'])) };
   });
 
   app.get('/metrics', async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+}
+
+/** A probe must answer quickly even when a dependency hangs rather than fails. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
