@@ -2,9 +2,17 @@ import type { AppContext } from '../context.js';
 import type { UserRecord } from '../storage/port.js';
 import { AppError } from '../errors.js';
 
+/**
+ * Called with the account a login attempt targets before the password is checked: the user id
+ * when the login names an account (by username or by email alike), else the login text.
+ */
+export type AttemptThrottle = (accountKey: string) => Promise<void>;
+
 /** One answer for "no such user" and "wrong password", in the same time, so accounts can't be enumerated. */
-export async function checkCredentials(ctx: AppContext, login: string, password: string): Promise<UserRecord> {
-  const user = await ctx.storage.users.findByLogin(login.trim());
+export async function checkCredentials(ctx: AppContext, login: string, password: string, throttle: AttemptThrottle): Promise<UserRecord> {
+  const normalized = login.trim().toLowerCase();
+  const user = await ctx.storage.users.findByLogin(normalized);
+  await throttle(user ? `user:${user.id}` : `login:${normalized}`);
   if (!user) {
     await ctx.passwords.burn(password);
   } else if (await ctx.passwords.verify(user.passwordHash, password)) {

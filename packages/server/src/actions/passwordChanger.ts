@@ -1,9 +1,21 @@
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import type { Principal } from './accessVerifier.js';
+import type { AttemptThrottle } from './credentialChecker.js';
 
-/** Changing the password signs out every other session: whoever knew the old one loses access. */
-export async function changePassword(ctx: AppContext, who: Principal, currentPassword: string, newPassword: string): Promise<number> {
+/**
+ * Changing the password signs out every other session: whoever knew the old one loses access.
+ * Guesses at the current password count against the account's login limit, so a stolen session
+ * cookie is no faster way to find the password than the login form.
+ */
+export async function changePassword(
+  ctx: AppContext,
+  who: Principal,
+  currentPassword: string,
+  newPassword: string,
+  throttle: AttemptThrottle,
+): Promise<number> {
+  await throttle(`user:${who.user.id}`);
   if (!(await ctx.passwords.verify(who.user.passwordHash, currentPassword))) {
     throw new AppError('INVALID_CREDENTIALS', 'The current password is wrong', [
       { field: 'currentPassword', message: 'does not match' },

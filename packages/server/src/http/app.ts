@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { loggerOptions } from '../observability/logger.js';
 import { RateLimits } from '../rateLimit/limiters.js';
 import { registerErrorHandling } from './plugins/errors.js';
+import { validatorCompiler } from './validation.js';
 import { registerSecurityHeaders } from './plugins/security.js';
 import { registerAuthentication } from './plugins/authentication.js';
 import { registerApiRateLimit } from './plugins/rateLimit.js';
@@ -34,7 +35,6 @@ export async function buildApp(ctx: Omit<AppContext, 'logger'>): Promise<BuiltAp
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
     return503OnClosing: true,
   });
   const fullCtx: AppContext = { ...ctx, logger: app.log as unknown as AppContext['logger'] };
@@ -51,6 +51,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger'>): Promise<BuiltAp
     );
   });
 
+  app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only; anything else is 415 rather than a string the schemas then reject.
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);

@@ -53,8 +53,9 @@ export interface SessionStore {
   findByRefreshTokenHash(tokenHash: string): Promise<SessionRecord | undefined>;
   listActiveForUser(userId: string, now: number): Promise<SessionRecord[]>;
   /**
-   * Atomically marks `oldHash` used and stores `next` in the same session. A token can be
-   * rotated once: a second attempt, even a concurrent one, reports `reused`.
+   * Atomically marks `oldHash` used and stores `next` in the same session, whose expiry moves to
+   * `next.expiresAt`. A token can be rotated once: a second attempt, even a concurrent one,
+   * reports `reused`.
    */
   rotateRefreshToken(oldHash: string, next: NewRefreshToken, now: number): Promise<RotateOutcome>;
   /** Idempotent. Returns false when no active session had that id for that user. */

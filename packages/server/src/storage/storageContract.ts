@@ -150,13 +150,15 @@ export function runStorageContract(name: string, open: OpenStorage): void {
         assert.deepEqual(active.map((s) => s.id), [recent.session.id, middle.session.id, old.session.id]);
       });
 
-      it('rotateRefreshToken rotates: the session is touched and the new token rotates next', async () => {
+      it('rotateRefreshToken rotates: the session is touched, its expiry slides, and the new token rotates next', async () => {
         const user = await createUser();
         const { session, tokenHash } = await createSession(user.id);
         const next = `rt_${randomUUID()}`;
         const rotated = assertRotated(await storage.sessions.rotateRefreshToken(tokenHash, { tokenHash: next, expiresAt: T0 + DAY }, T0 + HOUR));
-        assert.deepEqual(rotated, { ...session, lastUsedAt: T0 + HOUR });
-        assert.equal((await storage.sessions.findById(session.id))?.lastUsedAt, T0 + HOUR);
+        assert.deepEqual(rotated, { ...session, lastUsedAt: T0 + HOUR, expiresAt: T0 + DAY });
+        const stored = await storage.sessions.findById(session.id);
+        assert.equal(stored?.lastUsedAt, T0 + HOUR);
+        assert.equal(stored?.expiresAt, T0 + DAY, 'the session lives as long as its newest token');
 
         const again = assertRotated(await storage.sessions.rotateRefreshToken(next, { tokenHash: `rt_${randomUUID()}`, expiresAt: T0 + DAY }, T0 + 2 * HOUR));
         assert.equal(again.lastUsedAt, T0 + 2 * HOUR);

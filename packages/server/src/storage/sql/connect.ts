@@ -19,6 +19,10 @@ export function connect(databaseUrl: string | undefined, dataDir: string): Conne
     // int8 (bigint) columns hold epoch-millisecond timestamps and counters, all far below 2^53.
     pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+    // An idle client that loses its connection (server restart, failover) emits 'error' on the
+    // pool; unheard, that would crash the process. The pool replaces the client on next use, and
+    // a query that fails meanwhile is reported where it ran (and by /ready).
+    pool.on('error', () => undefined);
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
   }
   const file = databaseUrl?.startsWith('sqlite://')

@@ -87,7 +87,8 @@ export class SqlSessionStore implements SessionStore {
       if (claimed.numUpdatedRows === 0n) return { status: 'reused', sessionId: current.id };
       const session = await trx
         .updateTable('sessions')
-        .set({ last_used_at: now })
+        // Sliding expiry: the session lives as long as its newest refresh token.
+        .set({ last_used_at: now, expires_at: next.expiresAt })
         .where('id', '=', current.id)
         .returningAll()
         .executeTakeFirstOrThrow();

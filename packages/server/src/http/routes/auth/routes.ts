@@ -58,16 +58,17 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limits
     refreshTokenExpiresAt: iso(t.refreshTokenExpiresAt),
   });
 
+  const accountThrottle = (reply: FastifyReply) => (key: string) => enforceLimit(limits, metrics, reply, 'login_account', key);
+
   const login = async (request: FastifyRequest, reply: FastifyReply, body: LoginRequest) => {
     refuseForeignOrigin(request);
     await enforceLimit(limits, metrics, reply, 'login_ip', request.ip);
-    await enforceLimit(limits, metrics, reply, 'login_account', body.username.trim().toLowerCase());
     try {
-      const user = await checkCredentials(ctx, body.username, body.password);
+      const user = await checkCredentials(ctx, body.username, body.password, accountThrottle(reply));
       metrics.authEvents.inc({ event: 'login_ok' });
       return { user, tokens: await startSession(ctx, user.id, clientInfo(request)) };
     } catch (err) {
-      metrics.authEvents.inc({ event: 'login_failed' });
+      if (!(err instanceof AppError && err.code === 'RATE_LIMITED')) metrics.authEvents.inc({ event: 'login_failed' });
       throw err;
     }
   };
@@ -154,7 +155,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limits
   });
 
   r.post('/api/v1/auth/password', { schema: { body: ChangePasswordRequest }, config: { auth: 'required' } }, async (request, reply) => {
-    await changePassword(ctx, principalOf(request), request.body.currentPassword, request.body.newPassword);
+    const { currentPassword, newPassword } = request.body;
+    await changePassword(ctx, principalOf(request), currentPassword, newPassword, accountThrottle(reply));
     return reply.code(204).send();
   });
 
