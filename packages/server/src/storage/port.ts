@@ -1,3 +1,11 @@
+import type { WorkspaceStore } from './workspacePort.js';
+import type { BlockStore, ChannelStore } from './channelPort.js';
+import type { EventStore, MessageStore, SearchStore } from './messagePort.js';
+
+export type * from './workspacePort.js';
+export type * from './channelPort.js';
+export type * from './messagePort.js';
+
 /**
  * The storage port: what the domain needs from persistence, split by area. Timestamps are
  * epoch milliseconds; ids are server-generated strings. Implementations must make every method
@@ -85,6 +93,17 @@ export interface Storage {
   readonly users: UserStore;
   readonly sessions: SessionStore;
   readonly wsTickets: WsTicketStore;
+  readonly workspaces: WorkspaceStore;
+  readonly channels: ChannelStore;
+  readonly blocks: BlockStore;
+  readonly messages: MessageStore;
+  readonly events: EventStore;
+  readonly search: SearchStore;
+  /**
+   * Runs `work` in one transaction with a storage bound to it: all of it commits or none does.
+   * Inside, use only `tx` (on SQLite the outer storage waits for the transaction to end).
+   */
+  transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T>;
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

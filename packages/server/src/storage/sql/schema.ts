@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Kysely table types: the database as it is after the latest migration. */
 export interface UsersTable {
   id: string;
@@ -38,9 +40,131 @@ export interface WsTicketsTable {
   used_at: number | null;
 }
 
-export interface Database {
+export interface AccountsDatabase {
   users: UsersTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
   ws_tickets: WsTicketsTable;
 }
+
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface WorkspaceMembersTable {
+  workspace_id: string;
+  user_id: string;
+  role: string;
+  joined_at: number;
+}
+
+export interface InvitesTable {
+  id: string;
+  workspace_id: string;
+  code_hash: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number | null;
+  max_uses: number | null;
+  uses: Generated<number>;
+  revoked_at: number | null;
+}
+
+export interface ChannelsTable {
+  id: string;
+  workspace_id: string;
+  kind: string;
+  name: string | null;
+  slug: string | null;
+  topic: Generated<string>;
+  created_by: string;
+  created_at: number;
+  archived_at: number | null;
+  last_seq: Generated<number>;
+  conversation_key: string | null;
+}
+
+export interface ChannelMembersTable {
+  channel_id: string;
+  user_id: string;
+  joined_at: number;
+  last_read_seq: Generated<number>;
+}
+
+export interface MessagesTable {
+  id: string;
+  channel_id: string;
+  seq: number;
+  author_id: string;
+  body: string;
+  client_message_id: string | null;
+  thread_root_id: string | null;
+  reply_count: Generated<number>;
+  last_reply_at: number | null;
+  mentions_channel: Generated<number>;
+  attachment_count: Generated<number>;
+  created_at: number;
+  edited_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface MessageEditsTable {
+  message_id: string;
+  body: string;
+  edited_at: number;
+}
+
+export interface MentionsTable {
+  message_id: string;
+  user_id: string;
+  channel_id: string;
+  seq: number;
+}
+
+export interface ReactionsTable {
+  message_id: string;
+  user_id: string;
+  emoji: string;
+  created_at: number;
+}
+
+export interface PinsTable {
+  channel_id: string;
+  message_id: string;
+  pinned_by: string;
+  pinned_at: number;
+}
+
+export interface ChannelEventsTable {
+  channel_id: string;
+  seq: number;
+  actor_id: string;
+  created_at: number;
+  payload: string;
+}
+
+export interface BlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: number;
+}
+
+export interface ChatDatabase {
+  workspaces: WorkspacesTable;
+  workspace_members: WorkspaceMembersTable;
+  invites: InvitesTable;
+  channels: ChannelsTable;
+  channel_members: ChannelMembersTable;
+  messages: MessagesTable;
+  message_edits: MessageEditsTable;
+  mentions: MentionsTable;
+  reactions: ReactionsTable;
+  pins: PinsTable;
+  channel_events: ChannelEventsTable;
+  blocks: BlocksTable;
+}
+
+export type Database = AccountsDatabase & ChatDatabase;

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_accounts.js';
+import * as m0002 from './0002_chat.js';
 
 /**
  * Migrations ship inside the build (no directory scanning at run time). Names sort in the order
@@ -7,6 +8,7 @@ import * as m0001 from './0001_accounts.js';
  */
 const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
+  '0002_chat': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

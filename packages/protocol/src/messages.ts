@@ -1,0 +1,142 @@
+import Type from 'typebox';
+import { Channel } from './channels.js';
+
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+const Timestamp = Type.String({ format: 'date-time' });
+const Seq = Type.Integer({ minimum: 0 });
+
+export const MessageLimits = {
+  /** After trimming, in Unicode code points. */
+  bodyMax: 10_000,
+  /** Raw size accepted before normalisation (surrounding whitespace is trimmed away). */
+  rawBodyMax: 20_000,
+  pageMax: 100,
+  eventPageMax: 1000,
+  emojiMax: 64,
+  /** Read receipts are listed for channels up to this many members. */
+  receiptsMaxMembers: 50,
+  /** Unread counts stop counting here; clients show "999+". */
+  unreadCap: 999,
+} as const;
+
+export const Reaction = Type.Object({ emoji: Type.String(), count: Type.Integer(), userIds: Type.Array(Type.String()) });
+
+export const Message = Type.Object({
+  id: Type.String(),
+  channelId: Type.String(),
+  /** The channel sequence number of its creation: the history cursor. */
+  seq: Type.Integer(),
+  authorId: Type.String(),
+  /** Empty for a deleted message (a tombstone). */
+  body: Type.String(),
+  clientMessageId: Type.Union([Type.String(), Type.Null()]),
+  threadRootId: Type.Union([Type.String(), Type.Null()]),
+  replyCount: Type.Integer(),
+  lastReplyAt: Type.Union([Timestamp, Type.Null()]),
+  mentions: Type.Object({ userIds: Type.Array(Type.String()), channel: Type.Boolean() }),
+  reactions: Type.Array(Reaction),
+  attachmentCount: Type.Integer(),
+  pinned: Type.Boolean(),
+  createdAt: Timestamp,
+  editedAt: Type.Union([Timestamp, Type.Null()]),
+  deleted: Type.Boolean(),
+});
+export type Message = Type.Static<typeof Message>;
+export const MessagePage = Type.Object({
+  messages: Type.Array(Message),
+  /** More messages exist before the oldest / after the newest one returned. */
+  hasMoreBefore: Type.Boolean(),
+  hasMoreAfter: Type.Boolean(),
+});
+
+export const SendMessageRequest = Type.Object(
+  {
+    body: Type.String({ maxLength: MessageLimits.rawBodyMax }),
+    /** Chosen by the client (a UUID): a retried send with the same id returns the same message. */
+    clientMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:.-]+$' })),
+    threadRootId: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+export type SendMessageRequest = Type.Static<typeof SendMessageRequest>;
+
+export const EditMessageRequest = Type.Object({ body: Type.String({ maxLength: MessageLimits.rawBodyMax }) }, { additionalProperties: false });
+
+export const HistoryQuery = Type.Object(
+  {
+    before: Type.Optional(Seq),
+    after: Type.Optional(Seq),
+    around: Type.Optional(Id),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MessageLimits.pageMax })),
+  },
+  { additionalProperties: false },
+);
+export type HistoryQuery = Type.Static<typeof HistoryQuery>;
+
+export const RepliesQuery = Type.Object(
+  { after: Type.Optional(Seq), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MessageLimits.pageMax })) },
+  { additionalProperties: false },
+);
+
+export const EditHistory = Type.Object({
+  edits: Type.Array(Type.Object({ body: Type.String(), editedAt: Timestamp })),
+});
+
+export const MessageParams = Type.Object({ messageId: Id });
+export const ReactionParams = Type.Object({
+  messageId: Id,
+  emoji: Type.String({ minLength: 1, maxLength: MessageLimits.emojiMax, pattern: '^[^\\s\\u0000-\\u001f]+$' }),
+});
+
+/** Every durable change in a channel, numbered by `seq` with no gaps. */
+export const ChannelEvent = Type.Union([
+  Type.Object({ type: Type.Literal('message.created'), message: Message }),
+  Type.Object({ type: Type.Literal('message.edited'), message: Message }),
+  Type.Object({ type: Type.Literal('message.deleted'), messageId: Type.String() }),
+  Type.Object({ type: Type.Literal('thread.updated'), messageId: Type.String(), replyCount: Type.Integer(), lastReplyAt: Type.Union([Timestamp, Type.Null()]) }),
+  Type.Object({ type: Type.Literal('reaction.added'), messageId: Type.String(), emoji: Type.String(), userId: Type.String() }),
+  Type.Object({ type: Type.Literal('reaction.removed'), messageId: Type.String(), emoji: Type.String(), userId: Type.String() }),
+  Type.Object({ type: Type.Literal('pin.added'), messageId: Type.String() }),
+  Type.Object({ type: Type.Literal('pin.removed'), messageId: Type.String() }),
+  Type.Object({ type: Type.Literal('member.joined'), userId: Type.String() }),
+  Type.Object({ type: Type.Literal('member.left'), userId: Type.String() }),
+  Type.Object({ type: Type.Literal('channel.updated'), channel: Type.Omit(Channel, ['isMember']) }),
+]);
+export type ChannelEventData = Type.Static<typeof ChannelEvent>;
+
+export const StoredChannelEvent = Type.Object({
+  channelId: Type.String(),
+  seq: Type.Integer(),
+  actorId: Type.String(),
+  at: Timestamp,
+  event: ChannelEvent,
+});
+export type StoredChannelEvent = Type.Static<typeof StoredChannelEvent>;
+
+export const EventsQuery = Type.Object(
+  { after: Seq, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MessageLimits.eventPageMax })) },
+  { additionalProperties: false },
+);
+export const EventPage = Type.Object({
+  events: Type.Array(StoredChannelEvent),
+  /** The channel's latest sequence: when the last event's seq is below it, ask again. */
+  lastSeq: Type.Integer(),
+});
+
+export const MarkReadRequest = Type.Object({ seq: Seq }, { additionalProperties: false });
+export const ReadState = Type.Object({ channelId: Type.String(), lastReadSeq: Type.Integer() });
+
+export const Unread = Type.Object({
+  channelId: Type.String(),
+  workspaceId: Type.String(),
+  lastReadSeq: Type.Integer(),
+  lastSeq: Type.Integer(),
+  /** Messages by others after lastReadSeq, excluding thread replies; capped at MessageLimits.unreadCap. */
+  unreadCount: Type.Integer(),
+  mentionCount: Type.Integer(),
+});
+export const UnreadList = Type.Object({ unreads: Type.Array(Unread) });
+
+export const ReceiptList = Type.Object({
+  readBy: Type.Array(Type.Object({ userId: Type.String(), username: Type.String(), displayName: Type.String() })),
+});
