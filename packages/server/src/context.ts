@@ -5,6 +5,10 @@ import type { Storage } from './storage/port.js';
 import type { Clock } from './clock.js';
 import type { PasswordHasher } from './auth/passwords.js';
 import type { AccessTokens } from './auth/accessTokens.js';
+import type { StoredChannelEvent } from '@relaydesk/protocol';
+
+/** Hears committed channel changes (the real-time gateway subscribes); never called before commit. */
+export type ChangePublisher = (events: StoredChannelEvent[]) => void;
 
 /** Everything an action may touch, built once at start-up and passed down explicitly. */
 export interface AppContext {
@@ -14,6 +18,7 @@ export interface AppContext {
   passwords: PasswordHasher;
   accessTokens: AccessTokens;
   logger: Logger;
+  publish: ChangePublisher;
   /** Present when REDIS_URL is set: shared counters (and, later, fan-out) across nodes. */
   redis: Redis | undefined;
 }

@@ -33,6 +33,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_ANON_PER_MIN: Type.Integer({ minimum: 1, default: 100 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 8192, default: 19_456 }),
+  MESSAGE_EDIT_WINDOW_SECONDS: Type.Integer({ minimum: 0, default: 900 }),
 });
 export type Env = Type.Static<typeof EnvSchema>;
 
@@ -59,6 +60,8 @@ export interface Config {
   rateLimits: { loginPerMin: number; apiPerMin: number; anonPerMin: number };
   shutdownGraceMs: number;
   passwordHashMemoryKiB: number;
+  /** How long after sending an author may edit a message (deletion has no window). */
+  editWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -153,5 +156,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     passwordHashMemoryKiB: env.PASSWORD_HASH_MEMORY_KIB,
+    editWindowMs: env.MESSAGE_EDIT_WINDOW_SECONDS * 1000,
   };
 }

@@ -13,6 +13,11 @@ import { registerAuthentication } from './plugins/authentication.js';
 import { registerApiRateLimit } from './plugins/rateLimit.js';
 import { registerAuthRoutes } from './routes/auth/routes.js';
 import { registerOpsRoutes } from './routes/ops/routes.js';
+import { registerWorkspaceRoutes } from './routes/workspaces/routes.js';
+import { registerChannelRoutes } from './routes/channels/routes.js';
+import { registerMessageRoutes } from './routes/messages/routes.js';
+import { registerMeRoutes } from './routes/me/routes.js';
+import { registerOpenApi } from './openapi.js';
 
 /** An incoming X-Request-Id is kept only if it is short and plain, so it cannot forge log lines. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -59,7 +64,12 @@ export async function buildApp(ctx: Omit<AppContext, 'logger'>): Promise<BuiltAp
   await app.register(cookie);
   registerAuthentication(app, fullCtx);
   registerApiRateLimit(app, limits, metrics);
+  await registerOpenApi(app);
   registerOpsRoutes(app, fullCtx, metrics);
   registerAuthRoutes(app, fullCtx, limits, metrics);
+  registerWorkspaceRoutes(app, fullCtx);
+  registerChannelRoutes(app, fullCtx);
+  registerMessageRoutes(app, fullCtx);
+  registerMeRoutes(app, fullCtx);
   return { app, ctx: fullCtx, metrics };
 }

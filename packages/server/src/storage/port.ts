@@ -27,6 +27,8 @@ export interface UserStore {
   findById(id: string): Promise<UserRecord | undefined>;
   /** `login` is a lower-cased username or email. */
   findByLogin(login: string): Promise<UserRecord | undefined>;
+  /** Users with these (lower-case) usernames; unknown names are skipped. */
+  findByUsernames(usernames: string[]): Promise<UserRecord[]>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
 }
 

@@ -4,6 +4,11 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../config/env.js';
 import { startServer, type RunningServer } from '../server.js';
 import type { Clock } from '../clock.js';
+import { createTestDatabase } from './postgres.js';
+
+/** Integration suites that touch storage run once per database. */
+export const DATABASES = ['sqlite', 'postgres'] as const;
+export type TestDatabaseKind = (typeof DATABASES)[number];
 
 /** The origin test clients present; the test server's PUBLIC_URL. */
 export const TEST_ORIGIN = 'http://relaydesk.test';
@@ -15,13 +20,15 @@ export interface TestServer extends RunningServer {
 
 /**
  * Starts the real server on a random loopback port with a fresh SQLite file (or, with
- * `database: 'postgres'`, a fresh database on the harness's PostgreSQL). Rate limits are raised
+ * `database: 'postgres'`, a fresh database on the harness's PostgreSQL, dropped on close). Rate limits are raised
  * so that suites can create many users; the rate-limit tests pass the defaults back in `env`.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; clock?: Clock; databaseUrl?: string } = {},
+  options: { env?: Record<string, string>; clock?: Clock; databaseUrl?: string; database?: TestDatabaseKind } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-test-'));
+  const pg = options.database === 'postgres' ? await createTestDatabase() : undefined;
+  if (pg) options = { ...options, databaseUrl: pg.url };
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -44,6 +51,7 @@ export async function startTestServer(
     dataDir,
     close: async () => {
       await server.close();
+      await pg?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

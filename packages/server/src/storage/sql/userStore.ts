@@ -54,6 +54,12 @@ export class SqlUserStore implements UserStore {
     return row && toRecord(row);
   }
 
+  async findByUsernames(usernames: string[]): Promise<UserRecord[]> {
+    if (usernames.length === 0) return [];
+    const rows = await this.db.selectFrom('users').selectAll().where('username', 'in', usernames).execute();
+    return rows.map(toRecord);
+  }
+
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     const result = await this.db
       .updateTable('users')

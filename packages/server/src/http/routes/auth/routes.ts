@@ -27,12 +27,9 @@ import type { UserRecord } from '../../../storage/port.js';
 import { AppError } from '../../../errors.js';
 import { assertAllowedOrigin, principalOf } from '../../plugins/authentication.js';
 import { enforceLimit } from '../../plugins/rateLimit.js';
+import { emptyBodyAsObject } from '../../emptyBody.js';
 import { REFRESH_COOKIE, clearSessionCookies, setSessionCookies } from '../../authCookies.js';
 
-/** Refresh and logout may be posted without a body; validate that as `{}`. */
-const emptyBodyAsObject = async (request: FastifyRequest) => {
-  request.body ??= {};
-};
 const iso = (ms: number) => new Date(ms).toISOString();
 const clientInfo = (request: FastifyRequest) => ({ userAgent: request.headers['user-agent'] ?? null, ip: request.ip });
 

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateChannelRequest, StoredChannelEvent } from '@relaydesk/protocol';
+import type { AppContext } from '../context.js';
+import type { ChannelKind, ChannelRecord, Storage } from '../storage/port.js';
+import { ConflictError } from '../storage/errors.js';
+import { AppError } from '../errors.js';
+import { accessWorkspace, requireWorkspaceMembers } from '../policies/workspaceAccess.js';
+import { recordChange } from './changeRecorder.js';
+
+/** "Development Team" → "development-team"; letters of any script survive, accents are dropped. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '');
+  return slug || 'channel';
+}
+
+async function addMembers(tx: Storage, channelId: string, actorId: string, userIds: string[], now: number) {
+  const events: StoredChannelEvent[] = [];
+  for (const userId of userIds) {
+    await tx.channels.addMember({ channelId, userId, joinedAt: now, lastReadSeq: 0 });
+    events.push(await recordChange(tx, channelId, actorId, now, { type: 'member.joined', userId }));
+  }
+  return events;
+}
+
+async function insertChannel(ctx: AppContext, channel: ChannelRecord, memberIds: string[]): Promise<ChannelRecord> {
+  const events = await ctx.storage.transaction(async (tx) => {
+    await tx.channels.create(channel);
+    return addMembers(tx, channel.id, channel.createdBy, memberIds, channel.createdAt);
+  });
+  ctx.publish(events);
+  return { ...channel, lastSeq: events.length };
+}
+
+export async function createChannel(ctx: AppContext, userId: string, workspaceId: string, input: CreateChannelRequest): Promise<ChannelRecord> {
+  await accessWorkspace(ctx, userId, workspaceId);
+  const others = (input.memberIds ?? []).filter((id) => id !== userId);
+  await requireWorkspaceMembers(ctx, workspaceId, others);
+  const name = input.name.normalize('NFC').trim();
+  const channel: ChannelRecord = {
+    id: randomUUID(),
+    workspaceId,
+    kind: input.kind ?? 'public',
+    name,
+    slug: slugify(name),
+    topic: (input.topic ?? '').normalize('NFC').trim(),
+    createdBy: userId,
+    createdAt: ctx.clock.now(),
+    archivedAt: null,
+    lastSeq: 0,
+    conversationKey: null,
+  };
+  try {
+    return await insertChannel(ctx, channel, [userId, ...others]);
+  } catch (err) {
+    if (err instanceof ConflictError) throw new AppError('SLUG_TAKEN', `A channel named "${channel.slug}" already exists`);
+    throw err;
+  }
+}
+
+/**
+ * Opens the DM (one other person) or group DM (two to seven others) with exactly these people:
+ * the existing one when there is one, so the same call is idempotent. Someone who blocked the
+ * caller cannot be pulled into a conversation with them.
+ */
+export async function openConversation(ctx: AppContext, userId: string, workspaceId: string, userIds: string[]) {
+  await accessWorkspace(ctx, userId, workspaceId);
+  const others = [...new Set(userIds)].filter((id) => id !== userId);
+  if (others.length === 0) throw new AppError('VALIDATION_FAILED', 'Name at least one other person', [{ field: 'userIds', message: 'must name someone else' }]);
+  await requireWorkspaceMembers(ctx, workspaceId, others);
+  if ((await ctx.storage.blocks.blockersAmong(userId, others)).length > 0) {
+    throw new AppError('FORBIDDEN', 'You cannot start a conversation with this person');
+  }
+  const members = [userId, ...others].sort();
+  const key = members.join(',');
+  const existing = await ctx.storage.channels.findByConversationKey(workspaceId, key);
+  if (existing) return { channel: existing, memberIds: members, created: false };
+  const kind: ChannelKind = others.length === 1 ? 'dm' : 'group_dm';
+  const channel: ChannelRecord = {
+    id: randomUUID(),
+    workspaceId,
+    kind,
+    name: null,
+    slug: null,
+    topic: '',
+    createdBy: userId,
+    createdAt: ctx.clock.now(),
+    archivedAt: null,
+    lastSeq: 0,
+    conversationKey: key,
+  };
+  try {
+    return { channel: await insertChannel(ctx, channel, members), memberIds: members, created: true };
+  } catch (err) {
+    // Two people opened the same DM at once: the other request created it.
+    if (!(err instanceof ConflictError)) throw err;
+    const winner = await ctx.storage.channels.findByConversationKey(workspaceId, key);
+    if (!winner) throw err;
+    return { channel: winner, memberIds: members, created: false };
+  }
+}

@@ -1,0 +1,46 @@
+import type { StoredChannelEvent } from '@relaydesk/protocol';
+import type { AppContext } from '../context.js';
+import type { MessageRecord } from '../storage/port.js';
+import { accessMessage, assertCanDelete, assertCanEdit } from '../policies/channelAccess.js';
+import { presentMessage } from '../presenters/chat.js';
+import { normalizeBody } from './messageBody.js';
+import { recordChange } from './changeRecorder.js';
+import { resolveMentions, threadUpdated } from './messageSender.js';
+
+/** Edits within the window keep the previous text in the edit history. */
+export async function editMessage(ctx: AppContext, userId: string, messageId: string, rawBody: string): Promise<MessageRecord> {
+  const { access, message } = await accessMessage(ctx, userId, messageId);
+  const now = ctx.clock.now();
+  assertCanEdit(access, message, now, ctx.config.editWindowMs);
+  const body = normalizeBody(rawBody);
+  if (body === message.body) return message;
+  const mentions = await resolveMentions(ctx.storage, access.channel.workspaceId, body);
+  const { updated, event } = await ctx.storage.transaction(async (tx) => {
+    const seq = await tx.channels.nextSeq(message.channelId);
+    await tx.messages.edit(messageId, body, mentions.userIds, mentions.channel, now);
+    const updated = (await tx.messages.findById(messageId))!;
+    const event = await recordChange(tx, message.channelId, userId, now, { type: 'message.edited', message: await presentMessage(tx, updated) }, seq);
+    return { updated, event };
+  });
+  ctx.publish([event]);
+  return updated;
+}
+
+/**
+ * Deletes by leaving a tombstone: the row keeps its place (seq, thread) with an empty body, the
+ * feed records the deletion, and the text, its edit history, reactions and mentions are gone.
+ */
+export async function deleteMessage(ctx: AppContext, userId: string, messageId: string): Promise<void> {
+  const { access, message } = await accessMessage(ctx, userId, messageId);
+  assertCanDelete(access, message);
+  const now = ctx.clock.now();
+  const events = await ctx.storage.transaction(async (tx) => {
+    const seq = await tx.channels.nextSeq(message.channelId);
+    await tx.messages.markDeleted(messageId, now);
+    await tx.messages.unpin(message.channelId, messageId);
+    const events: StoredChannelEvent[] = [await recordChange(tx, message.channelId, userId, now, { type: 'message.deleted', messageId }, seq)];
+    if (message.threadRootId) events.push(await threadUpdated(tx, message.channelId, userId, message.threadRootId, now));
+    return events;
+  });
+  ctx.publish(events);
+}

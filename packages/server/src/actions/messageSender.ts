@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import type { SendMessageRequest, StoredChannelEvent } from '@relaydesk/protocol';
+import type { AppContext } from '../context.js';
+import type { MessageRecord, Storage } from '../storage/port.js';
+import { ConflictError } from '../storage/errors.js';
+import { AppError } from '../errors.js';
+import { accessChannel, assertCanPost } from '../policies/channelAccess.js';
+import { presentMessage } from '../presenters/chat.js';
+import { normalizeBody, parseMentions } from './messageBody.js';
+import { recordChange } from './changeRecorder.js';
+
+/** Mentioned users who are in the channel's workspace; a name that matches nobody is plain text. */
+export async function resolveMentions(storage: Storage, workspaceId: string, body: string) {
+  const parsed = parseMentions(body);
+  const users = await storage.users.findByUsernames(parsed.usernames);
+  const ids: string[] = [];
+  for (const u of users) if (await storage.workspaces.getMember(workspaceId, u.id)) ids.push(u.id);
+  return { userIds: ids, channel: parsed.channel };
+}
+
+export interface SendResult {
+  message: MessageRecord;
+  /** False when the client message id had been used: the earlier message is returned as is. */
+  created: boolean;
+}
+
+async function replay(ctx: AppContext, authorId: string, channelId: string, clientMessageId: string): Promise<SendResult | undefined> {
+  const earlier = await ctx.storage.messages.findByClientId(authorId, clientMessageId);
+  if (!earlier) return undefined;
+  if (earlier.channelId !== channelId) throw new AppError('CONFLICT', 'This clientMessageId was already used for another channel');
+  return { message: earlier, created: false };
+}
+
+/**
+ * Sends a message. It is numbered and committed before this returns (the acknowledgement), and
+ * listeners hear of it only after the commit. With a client message id the send is idempotent:
+ * a retry — even one racing the original — returns the original message.
+ */
+export async function sendMessage(ctx: AppContext, userId: string, channelId: string, input: SendMessageRequest): Promise<SendResult> {
+  const access = await accessChannel(ctx, userId, channelId);
+  const cid = input.clientMessageId ?? null;
+  if (cid) {
+    const earlier = await replay(ctx, userId, channelId, cid);
+    if (earlier) return earlier;
+  }
+  await assertCanPost(ctx, access);
+  const body = normalizeBody(input.body);
+  if (input.threadRootId) {
+    const root = await ctx.storage.messages.findById(input.threadRootId);
+    if (!root || root.channelId !== channelId || root.deletedAt !== null) throw new AppError('NOT_FOUND', 'No such thread');
+    if (root.threadRootId !== null) throw new AppError('VALIDATION_FAILED', 'Reply to the thread root', [{ field: 'threadRootId', message: 'is itself a reply' }]);
+  }
+  const mentions = await resolveMentions(ctx.storage, access.channel.workspaceId, body);
+  const now = ctx.clock.now();
+  try {
+    const { message, events } = await ctx.storage.transaction(async (tx) => {
+      const seq = await tx.channels.nextSeq(channelId);
+      const message: MessageRecord = {
+        id: randomUUID(),
+        channelId,
+        seq,
+        authorId: userId,
+        body,
+        clientMessageId: cid,
+        threadRootId: input.threadRootId ?? null,
+        replyCount: 0,
+        lastReplyAt: null,
+        mentionsChannel: mentions.channel,
+        attachmentCount: 0,
+        createdAt: now,
+        editedAt: null,
+        deletedAt: null,
+      };
+      await tx.messages.insert(message, mentions.userIds);
+      const events: StoredChannelEvent[] = [
+        await recordChange(tx, channelId, userId, now, { type: 'message.created', message: await presentMessage(tx, message) }, seq),
+      ];
+      if (message.threadRootId) events.push(await threadUpdated(tx, channelId, userId, message.threadRootId, now));
+      return { message, events };
+    });
+    ctx.publish(events);
+    return { message, created: true };
+  } catch (err) {
+    if (cid && err instanceof ConflictError) {
+      const earlier = await replay(ctx, userId, channelId, cid);
+      if (earlier) return earlier;
+    }
+    throw err;
+  }
+}
+
+/** Recounts a thread's root and numbers that change too: clients keep reply counts from the feed. */
+export async function threadUpdated(tx: Storage, channelId: string, actorId: string, rootId: string, now: number): Promise<StoredChannelEvent> {
+  const stats = await tx.messages.refreshThread(rootId);
+  return recordChange(tx, channelId, actorId, now, {
+    type: 'thread.updated',
+    messageId: rootId,
+    replyCount: stats.replyCount,
+    lastReplyAt: stats.lastReplyAt === null ? null : new Date(stats.lastReplyAt).toISOString(),
+  });
+}
