@@ -37,7 +37,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   try {
     ({ app, ctx } = await buildApp({ config, storage, clock, passwords, accessTokens, redis, publish: () => undefined }));
     if (redis && !(await waitForRedis(redis))) app.log.warn('Redis is not answering yet; /ready reports it until it does');
-    if (config.seedDemo && (await seedDemo({ storage, passwords, clock }))) app.log.info('seeded demo data');
+    if (config.seedDemo && (await seedDemo(ctx))) app.log.info('seeded demo data');
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     redis?.disconnect();
