@@ -78,7 +78,7 @@ export async function openConversation(ctx: AppContext, userId: string, workspac
   const members = [userId, ...others].sort();
   const key = members.join(',');
   const existing = await ctx.storage.channels.findByConversationKey(workspaceId, key);
-  if (existing) return { channel: existing, memberIds: members, created: false };
+  if (existing) return { channel: await rejoin(ctx, existing, userId, members), memberIds: members, created: false };
   const kind: ChannelKind = others.length === 1 ? 'dm' : 'group_dm';
   const channel: ChannelRecord = {
     id: randomUUID(),
@@ -100,6 +100,16 @@ export async function openConversation(ctx: AppContext, userId: string, workspac
     if (!(err instanceof ConflictError)) throw err;
     const winner = await ctx.storage.channels.findByConversationKey(workspaceId, key);
     if (!winner) throw err;
-    return { channel: winner, memberIds: members, created: false };
+    return { channel: await rejoin(ctx, winner, userId, members), memberIds: members, created: false };
   }
+}
+
+/** Reopening a conversation someone had left (or was removed from with the workspace) brings them back. */
+async function rejoin(ctx: AppContext, channel: ChannelRecord, actorId: string, members: string[]): Promise<ChannelRecord> {
+  const current = new Set(await ctx.storage.channels.memberIds(channel.id));
+  const missing = members.filter((id) => !current.has(id));
+  if (missing.length === 0) return channel;
+  const events = await ctx.storage.transaction((tx) => addMembers(tx, channel.id, actorId, missing, ctx.clock.now()));
+  ctx.publish(events);
+  return (await ctx.storage.channels.findById(channel.id)) ?? channel;
 }
