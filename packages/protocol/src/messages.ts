@@ -85,7 +85,7 @@ export const EditHistory = Type.Object({
 export const MessageParams = Type.Object({ messageId: Id });
 export const ReactionParams = Type.Object({
   messageId: Id,
-  emoji: Type.String({ minLength: 1, maxLength: MessageLimits.emojiMax, pattern: '^[^\\s\\u0000-\\u001f]+$' }),
+  emoji: Type.String({ minLength: 1, maxLength: MessageLimits.emojiMax, pattern: '^[^\\s\\u0000-\\u001f\\u007f-\\u009f]+$' }),
 });
 
 /** Every durable change in a channel, numbered by `seq` with no gaps. */

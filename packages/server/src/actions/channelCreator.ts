@@ -21,8 +21,9 @@ export function slugify(name: string): string {
 async function addMembers(tx: Storage, channelId: string, actorId: string, userIds: string[], now: number) {
   const events: StoredChannelEvent[] = [];
   for (const userId of userIds) {
-    await tx.channels.addMember({ channelId, userId, joinedAt: now, lastReadSeq: 0 });
-    events.push(await recordChange(tx, channelId, actorId, now, { type: 'member.joined', userId }));
+    const seq = await tx.channels.nextSeq(channelId);
+    await tx.channels.addMember({ channelId, userId, joinedAt: now, lastReadSeq: seq });
+    events.push(await recordChange(tx, channelId, actorId, now, { type: 'member.joined', userId }, seq));
   }
   return events;
 }

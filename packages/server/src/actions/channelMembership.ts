@@ -2,13 +2,14 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { accessChannel, assertCanAddMembers, assertCanJoin, assertCanRemoveMember } from '../policies/channelAccess.js';
 import { requireWorkspaceMembers } from '../policies/workspaceAccess.js';
-import { recordChange } from './changeRecorder.js';
+import { changeChannel, recordChange } from './changeRecorder.js';
 
 async function addMember(ctx: AppContext, actorId: string, channelId: string, userId: string): Promise<void> {
   const now = ctx.clock.now();
-  const event = await ctx.storage.transaction(async (tx) => {
-    if (!(await tx.channels.addMember({ channelId, userId, joinedAt: now, lastReadSeq: 0 }))) return undefined;
-    return recordChange(tx, channelId, actorId, now, { type: 'member.joined', userId });
+  // A newcomer starts with the history read: only what happens after joining is unread.
+  const event = await changeChannel(ctx.storage, channelId, async (tx, seq) => {
+    if (!(await tx.channels.addMember({ channelId, userId, joinedAt: now, lastReadSeq: seq }))) return undefined;
+    return recordChange(tx, channelId, actorId, now, { type: 'member.joined', userId }, seq);
   });
   if (event) ctx.publish([event]);
 }

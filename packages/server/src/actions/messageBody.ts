@@ -11,7 +11,8 @@ export function normalizeBody(raw: string): string {
   const problem = (message: string) => new AppError('VALIDATION_FAILED', `Message ${message}`, [{ field: 'body', message }]);
   if (FORBIDDEN_CONTROL.test(body)) throw problem('must not contain control characters');
   const length = [...body].length;
-  if (length === 0) throw problem('must not be empty');
+  // Zero-width characters alone render as an empty message.
+  if (length === 0 || body.replace(/[\u200b-\u200d\u2060\ufeff]/g, '').trim() === '') throw problem('must not be empty');
   if (length > MessageLimits.bodyMax) throw problem(`must be at most ${MessageLimits.bodyMax} characters`);
   return body;
 }

@@ -1,10 +1,11 @@
 import type { StoredChannelEvent } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
-import type { MessageRecord } from '../storage/port.js';
+import type { MessageRecord, Storage } from '../storage/port.js';
+import { AppError } from '../errors.js';
 import { accessMessage, assertCanDelete, assertCanEdit } from '../policies/channelAccess.js';
 import { presentMessage } from '../presenters/chat.js';
 import { normalizeBody } from './messageBody.js';
-import { recordChange } from './changeRecorder.js';
+import { changeChannel, recordChange } from './changeRecorder.js';
 import { resolveMentions, threadUpdated } from './messageSender.js';
 
 /** Edits within the window keep the previous text in the edit history. */
@@ -15,13 +16,13 @@ export async function editMessage(ctx: AppContext, userId: string, messageId: st
   const body = normalizeBody(rawBody);
   if (body === message.body) return message;
   const mentions = await resolveMentions(ctx.storage, access.channel.workspaceId, body);
-  const { updated, event } = await ctx.storage.transaction(async (tx) => {
-    const seq = await tx.channels.nextSeq(message.channelId);
+  const { updated, event } = (await changeChannel(ctx.storage, message.channelId, async (tx, seq) => {
+    await requireLive(tx, messageId);
     await tx.messages.edit(messageId, body, mentions.userIds, mentions.channel, now);
     const updated = (await tx.messages.findById(messageId))!;
     const event = await recordChange(tx, message.channelId, userId, now, { type: 'message.edited', message: await presentMessage(tx, updated) }, seq);
     return { updated, event };
-  });
+  }))!;
   ctx.publish([event]);
   return updated;
 }
@@ -34,13 +35,20 @@ export async function deleteMessage(ctx: AppContext, userId: string, messageId: 
   const { access, message } = await accessMessage(ctx, userId, messageId);
   assertCanDelete(access, message);
   const now = ctx.clock.now();
-  const events = await ctx.storage.transaction(async (tx) => {
-    const seq = await tx.channels.nextSeq(message.channelId);
+  const events = (await changeChannel(ctx.storage, message.channelId, async (tx, seq) => {
+    await requireLive(tx, messageId);
     await tx.messages.markDeleted(messageId, now);
     await tx.messages.unpin(message.channelId, messageId);
     const events: StoredChannelEvent[] = [await recordChange(tx, message.channelId, userId, now, { type: 'message.deleted', messageId }, seq)];
     if (message.threadRootId) events.push(await threadUpdated(tx, message.channelId, userId, message.threadRootId, now));
     return events;
-  });
+  }))!;
   ctx.publish(events);
+}
+
+/** Re-read under the channel lock: a delete that committed meanwhile wins over this change. */
+export async function requireLive(tx: Storage, messageId: string): Promise<MessageRecord> {
+  const current = await tx.messages.findById(messageId);
+  if (!current || current.deletedAt !== null) throw new AppError('NOT_FOUND', 'No such message');
+  return current;
 }

@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import { accessChannel, assertCanPost } from '../policies/channelAccess.js';
 import { presentMessage } from '../presenters/chat.js';
 import { normalizeBody, parseMentions } from './messageBody.js';
-import { recordChange } from './changeRecorder.js';
+import { changeChannel, recordChange } from './changeRecorder.js';
 
 /** Mentioned users who are in the channel's workspace; a name that matches nobody is plain text. */
 export async function resolveMentions(storage: Storage, workspaceId: string, body: string) {
@@ -53,8 +53,8 @@ export async function sendMessage(ctx: AppContext, userId: string, channelId: st
   const mentions = await resolveMentions(ctx.storage, access.channel.workspaceId, body);
   const now = ctx.clock.now();
   try {
-    const { message, events } = await ctx.storage.transaction(async (tx) => {
-      const seq = await tx.channels.nextSeq(channelId);
+    const { message, events } = (await changeChannel(ctx.storage, channelId, async (tx, seq) => {
+      await recheckUnderLock(tx, channelId, userId, input.threadRootId);
       const message: MessageRecord = {
         id: randomUUID(),
         channelId,
@@ -77,7 +77,7 @@ export async function sendMessage(ctx: AppContext, userId: string, channelId: st
       ];
       if (message.threadRootId) events.push(await threadUpdated(tx, channelId, userId, message.threadRootId, now));
       return { message, events };
-    });
+    }))!;
     ctx.publish(events);
     return { message, created: true };
   } catch (err) {
@@ -98,4 +98,18 @@ export async function threadUpdated(tx: Storage, channelId: string, actorId: str
     replyCount: stats.replyCount,
     lastReplyAt: stats.lastReplyAt === null ? null : new Date(stats.lastReplyAt).toISOString(),
   });
+}
+
+/**
+ * The checks made before the transaction, made again under the channel lock: a removal, an
+ * archiving or the deletion of the thread root that committed meanwhile refuses this send.
+ */
+async function recheckUnderLock(tx: Storage, channelId: string, userId: string, threadRootId: string | undefined): Promise<void> {
+  const channel = await tx.channels.findById(channelId);
+  if (!channel || !(await tx.channels.getMember(channelId, userId))) throw new AppError('NOT_A_MEMBER', 'Join the channel first');
+  if (channel.archivedAt !== null) throw new AppError('CHANNEL_ARCHIVED', 'This channel is archived and read-only');
+  if (threadRootId) {
+    const root = await tx.messages.findById(threadRootId);
+    if (!root || root.deletedAt !== null) throw new AppError('NOT_FOUND', 'No such thread');
+  }
 }

@@ -2,17 +2,19 @@ import type { AppContext } from '../context.js';
 import type { MessageRecord } from '../storage/port.js';
 import { AppError } from '../errors.js';
 import { accessChannel, accessMessage, assertCanPost } from '../policies/channelAccess.js';
-import { recordChange } from './changeRecorder.js';
+import { changeChannel, recordChange } from './changeRecorder.js';
+import { requireLive } from './messageEditor.js';
 
 export async function setPinned(ctx: AppContext, userId: string, messageId: string, pinned: boolean): Promise<void> {
   const { access, message } = await accessMessage(ctx, userId, messageId);
   await assertCanPost(ctx, access);
   if (message.deletedAt !== null) throw new AppError('NOT_FOUND', 'No such message');
   const now = ctx.clock.now();
-  const event = await ctx.storage.transaction(async (tx) => {
+  const event = await changeChannel(ctx.storage, message.channelId, async (tx, seq) => {
+    await requireLive(tx, messageId);
     const changed = pinned ? await tx.messages.pin(message.channelId, messageId, userId, now) : await tx.messages.unpin(message.channelId, messageId);
     if (!changed) return undefined;
-    return recordChange(tx, message.channelId, userId, now, { type: pinned ? 'pin.added' : 'pin.removed', messageId });
+    return recordChange(tx, message.channelId, userId, now, { type: pinned ? 'pin.added' : 'pin.removed', messageId }, seq);
   });
   if (event) ctx.publish([event]);
 }

@@ -4,6 +4,15 @@ import type { Database, MessagesTable } from './schema.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { uniqueViolationColumn } from './connect.js';
 
+/**
+ * Explicit columns: on PostgreSQL the table also has a generated search vector that no reader
+ * needs to haul around.
+ */
+export const messageColumns = [
+  'id', 'channel_id', 'seq', 'author_id', 'body', 'client_message_id', 'thread_root_id', 'reply_count',
+  'last_reply_at', 'mentions_channel', 'attachment_count', 'created_at', 'edited_at', 'deleted_at',
+] as const;
+
 export const toMessage = (r: Selectable<MessagesTable>): MessageRecord => ({
   id: r.id,
   channelId: r.channel_id,
@@ -65,14 +74,14 @@ export class SqlMessageStore implements MessageStore {
   }
 
   async findById(id: string): Promise<MessageRecord | undefined> {
-    const r = await this.db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = await this.db.selectFrom('messages').select(messageColumns).where('id', '=', id).executeTakeFirst();
     return r && toMessage(r);
   }
 
   async findByClientId(authorId: string, clientMessageId: string): Promise<MessageRecord | undefined> {
     const r = await this.db
       .selectFrom('messages')
-      .selectAll()
+      .select(messageColumns)
       .where('author_id', '=', authorId)
       .where('client_message_id', '=', clientMessageId)
       .executeTakeFirst();
@@ -80,7 +89,7 @@ export class SqlMessageStore implements MessageStore {
   }
 
   async page(channelId: string, req: PageRequest): Promise<MessageRecord[]> {
-    let q = this.db.selectFrom('messages').selectAll().where('channel_id', '=', channelId).where('thread_root_id', 'is', null);
+    let q = this.db.selectFrom('messages').select(messageColumns).where('channel_id', '=', channelId).where('thread_root_id', 'is', null);
     if (req.beforeSeq !== undefined) q = q.where('seq', '<', req.beforeSeq);
     if (req.afterSeq !== undefined) q = q.where('seq', '>', req.afterSeq);
     const rows = await q.orderBy('seq', req.order).limit(req.limit).execute();
@@ -88,7 +97,7 @@ export class SqlMessageStore implements MessageStore {
   }
 
   async replies(rootId: string, req: PageRequest): Promise<MessageRecord[]> {
-    let q = this.db.selectFrom('messages').selectAll().where('thread_root_id', '=', rootId);
+    let q = this.db.selectFrom('messages').select(messageColumns).where('thread_root_id', '=', rootId);
     if (req.beforeSeq !== undefined) q = q.where('seq', '<', req.beforeSeq);
     if (req.afterSeq !== undefined) q = q.where('seq', '>', req.afterSeq);
     const rows = await q.orderBy('seq', req.order).limit(req.limit).execute();

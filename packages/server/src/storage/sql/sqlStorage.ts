@@ -37,7 +37,7 @@ export class SqlStorage implements Storage {
     this.blocks = new SqlBlockStore(db);
     this.messages = new SqlMessageStore(db);
     this.events = new SqlEventStore(db);
-    this.search = new SqlSearchStore(db);
+    this.search = new SqlSearchStore(db, dialect);
   }
 
   /** Connects and migrates to the latest schema before anything can use it. */

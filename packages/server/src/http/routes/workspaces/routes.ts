@@ -12,6 +12,8 @@ import {
   InviteList,
   MemberList,
   OpenConversationRequest,
+  SearchQuery,
+  SearchResults,
   RenameWorkspaceRequest,
   Workspace,
   WorkspaceInviteParams,
@@ -26,7 +28,8 @@ import { accessWorkspace } from '../../../policies/workspaceAccess.js';
 import { changeRole, createWorkspace, removeWorkspaceMember, renameWorkspace } from '../../../actions/workspaceManager.js';
 import { acceptInvite, createInvite, listInvites, revokeInvite } from '../../../actions/inviteManager.js';
 import { createChannel, openConversation } from '../../../actions/channelCreator.js';
-import { presentChannel, presentInvite, presentMember, presentWorkspace } from '../../../presenters/chat.js';
+import { presentChannel, presentInvite, presentMember, presentMessages, presentWorkspace } from '../../../presenters/chat.js';
+import { searchMessages } from '../../../actions/messageSearch.js';
 
 const tags = ['workspaces'];
 const auth = { auth: 'required' as const };
@@ -129,6 +132,16 @@ export function registerWorkspaceRoutes(app: FastifyInstance, ctx: AppContext): 
     async (request, reply) => {
       const { channel, memberIds, created } = await openConversation(ctx, me(request), request.params.workspaceId, request.body.userIds);
       return reply.code(created ? 201 : 200).send(presentChannel(channel, true, memberIds));
+    },
+  );
+
+  r.get(
+    '/api/v1/workspaces/:workspaceId/search',
+    { schema: { tags: ['messages'], params: WorkspaceParams, querystring: SearchQuery, response: { 200: SearchResults } }, config: auth },
+    async (request) => {
+      const { hits, nextCursor } = await searchMessages(ctx, me(request), request.params.workspaceId, request.query);
+      const messages = await presentMessages(ctx.storage, hits.map((h) => h.message));
+      return { hits: hits.map((h, i) => ({ message: messages[i]!, snippet: h.snippet, highlights: h.highlights, rank: h.rank })), nextCursor };
     },
   );
 }

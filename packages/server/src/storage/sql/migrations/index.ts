@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_accounts.js';
 import * as m0002 from './0002_chat.js';
+import * as m0003 from './0003_search.js';
 
 /**
  * Migrations ship inside the build (no directory scanning at run time). Names sort in the order
@@ -9,6 +10,7 @@ import * as m0002 from './0002_chat.js';
 const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
   '0002_chat': m0002,
+  '0003_search': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// Chat-core read paths on a big channel: seeds N messages (default 1,000,000) straight into a
+// fresh SQLite database, then measures p50/p99 of the latest history page, a page deep in
+// history, the change feed, unread counts across 200 channels, and search — over real HTTP,
+// one request at a time, against the real server. Usage:
+//   npm run build && node bench/chatCore.mjs [--messages 1000000] [--iterations 200]
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from '../packages/server/node_modules/better-sqlite3/lib/index.js';
+import { loadConfig } from '../packages/server/dist/config/env.js';
+import { startServer } from '../packages/server/dist/server.js';
+import { SqlStorage } from '../packages/server/dist/storage/sql/sqlStorage.js';
+import { PasswordHasher } from '../packages/server/dist/auth/passwords.js';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const total = arg('messages', 1_000_000);
+const iterations = arg('iterations', 200);
+const smallChannels = 199;
+const perSmallChannel = 100;
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-bench-core-'));
+const env = {
+  NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, SEED_DEMO: 'false', LOG_LEVEL: 'silent',
+  RATE_LIMIT_API_PER_MIN: '100000000', RATE_LIMIT_ANON_PER_MIN: '100000000', RATE_LIMIT_LOGIN_PER_MIN: '1000',
+};
+const config = loadConfig(env);
+
+// 1. Schema, then bulk data through one better-sqlite3 connection (the server is not running yet).
+await (await SqlStorage.open(undefined, dataDir)).close();
+const db = new Database(path.join(dataDir, 'relaydesk.sqlite'));
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = OFF'); // seeding only; the server runs with FULL
+const now = Date.now();
+const hash = await new PasswordHasher(8192).hash('bench-password');
+const reader = { id: randomUUID(), username: 'bench_reader' };
+const author = { id: randomUUID(), username: 'bench_author' };
+const insertUser = db.prepare('insert into users (id, username, email, email_lower, display_name, password_hash, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?)');
+for (const u of [reader, author]) insertUser.run(u.id, u.username, `${u.username}@bench.example`, `${u.username}@bench.example`, u.username, hash, now, now);
+const workspaceId = randomUUID();
+db.prepare('insert into workspaces (id, name, created_by, created_at) values (?, ?, ?, ?)').run(workspaceId, 'Bench', author.id, now);
+const addWsMember = db.prepare('insert into workspace_members (workspace_id, user_id, role, joined_at) values (?, ?, ?, ?)');
+addWsMember.run(workspaceId, author.id, 'owner', now);
+addWsMember.run(workspaceId, reader.id, 'member', now);
+
+const words = ('deploy release review design database index search latency socket channel thread reaction pin unread mention ' +
+  'backup migration postgres sqlite redis cache metrics alert incident rollback feature branch merge ticket customer invoice').split(' ');
+const cjk = ['東京で会議があります', '明日の天気は晴れです', '部分一致で検索できる', '新しい機能をリリースしました'];
+let rng = 42;
+const rand = (n) => {
+  rng = (rng * 1103515245 + 12345) & 0x7fffffff;
+  return rng % n;
+};
+const body = (i) => (i % 50 === 0 ? `${cjk[rand(cjk.length)]} #${i}` : Array.from({ length: 8 + rand(8) }, () => words[rand(words.length)]).join(' ') + ` #${i}`);
+
+const insertChannel = db.prepare('insert into channels (id, workspace_id, kind, name, slug, topic, created_by, created_at, last_seq) values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+const insertMember = db.prepare('insert into channel_members (channel_id, user_id, joined_at, last_read_seq) values (?, ?, ?, ?)');
+const insertMessage = db.prepare(
+  'insert into messages (id, channel_id, seq, author_id, body, created_at, reply_count, mentions_channel, attachment_count) values (?, ?, ?, ?, ?, ?, 0, 0, 0)',
+);
+const insertEvent = db.prepare('insert into channel_events (channel_id, seq, actor_id, created_at, payload) values (?, ?, ?, ?, ?)');
+
+function seedChannel(name, count, lastReadSeq) {
+  const id = randomUUID();
+  insertChannel.run(id, workspaceId, 'public', name, name.toLowerCase(), '', author.id, now, count);
+  insertMember.run(id, reader.id, now, lastReadSeq);
+  insertMember.run(id, author.id, now, count);
+  const batch = db.transaction((from, to) => {
+    for (let seq = from; seq <= to; seq++) {
+      const mid = randomUUID();
+      const text = body(seq);
+      const at = now - (count - seq) * 1000;
+      insertMessage.run(mid, id, seq, author.id, text, at);
+      const message = {
+        id: mid, channelId: id, seq, authorId: author.id, body: text, clientMessageId: null, threadRootId: null, replyCount: 0,
+        lastReplyAt: null, mentions: { userIds: [], channel: false }, reactions: [], attachmentCount: 0, pinned: false,
+        createdAt: new Date(at).toISOString(), editedAt: null, deleted: false,
+      };
+      insertEvent.run(id, seq, author.id, at, JSON.stringify({ type: 'message.created', message }));
+    }
+  });
+  for (let from = 1; from <= count; from += 10_000) batch(from, Math.min(count, from + 9_999));
+  return id;
+}
+
+let t0 = performance.now();
+const big = seedChannel('big', total, Math.floor(total / 2));
+console.log(`seeded ${total.toLocaleString()} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+for (let c = 0; c < smallChannels; c++) seedChannel(`small-${c}`, perSmallChannel, perSmallChannel / 2);
+db.pragma('wal_checkpoint(TRUNCATE)');
+db.exec('analyze');
+db.close();
+console.log(`database: ${(fs.statSync(path.join(dataDir, 'relaydesk.sqlite')).size / 1e6).toFixed(0)} MB`);
+
+// 2. The real server, measured over HTTP one request at a time.
+const server = await startServer(config);
+const token = await (await fetch(`${server.url}/api/v1/auth/token`, {
+  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: reader.username, password: 'bench-password' }),
+})).json();
+const headers = { authorization: `Bearer ${token.accessToken}` };
+
+async function measure(name, makePath) {
+  const samples = [];
+  for (let i = 0; i < iterations + 10; i++) {
+    const started = performance.now();
+    const res = await fetch(server.url + makePath(i), { headers });
+    if (!res.ok) throw new Error(`${name}: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+    if (i >= 10) samples.push(performance.now() - started); // the first 10 warm caches and JIT
+  }
+  samples.sort((a, b) => a - b);
+  const p = (q) => samples[Math.min(samples.length - 1, Math.floor(samples.length * q))].toFixed(2);
+  console.log(`${name.padEnd(44)} p50 ${p(0.5).padStart(7)} ms   p99 ${p(0.99).padStart(7)} ms`);
+}
+
+console.log(`node ${process.version}, ${os.cpus().length} cores, SQLite, ${iterations} sequential requests each`);
+await measure('latest page (50)', () => `/api/v1/channels/${big}/messages?limit=50`);
+await measure('page deep in history (before seq 10,000)', (i) => `/api/v1/channels/${big}/messages?limit=50&before=${10_000 + i}`);
+await measure('change feed (100 after seq N/2)', (i) => `/api/v1/channels/${big}/events?after=${Math.floor(total / 2) + i}&limit=100`);
+await measure('unread counts (200 channels)', () => '/api/v1/me/unreads');
+await measure('search "incident rollback"', () => `/api/v1/workspaces/${workspaceId}/search?q=incident%20rollback&limit=20`);
+await measure('search partial word "ploy"', () => `/api/v1/workspaces/${workspaceId}/search?q=ploy&limit=20`);
+await measure('search CJK "部分一致"', () => `/api/v1/workspaces/${workspaceId}/search?q=${encodeURIComponent('部分一致')}&limit=20`);
+await server.close();
+fs.rmSync(dataDir, { recursive: true, force: true });
