@@ -47,15 +47,26 @@ const addWsMember = db.prepare('insert into workspace_members (workspace_id, use
 addWsMember.run(workspaceId, author.id, 'owner', now);
 addWsMember.run(workspaceId, reader.id, 'member', now);
 
-const words = ('deploy release review design database index search latency socket channel thread reaction pin unread mention ' +
-  'backup migration postgres sqlite redis cache metrics alert incident rollback feature branch merge ticket customer invoice').split(' ');
-const cjk = ['東京で会議があります', '明日の天気は晴れです', '部分一致で検索できる', '新しい機能をリリースしました'];
+// A vocabulary of 5,000 made-up words with a Zipf-like frequency: a few are everywhere, most are
+// rare — like real chat text, where a search term usually matches a small share of messages.
+const syllables = ['ka', 'lo', 'mi', 're', 'tu', 'sen', 'dar', 'vo', 'pli', 'gra', 'nes', 'tor', 'qua', 'zen', 'bri', 'fel'];
 let rng = 42;
 const rand = (n) => {
   rng = (rng * 1103515245 + 12345) & 0x7fffffff;
   return rng % n;
 };
-const body = (i) => (i % 50 === 0 ? `${cjk[rand(cjk.length)]} #${i}` : Array.from({ length: 8 + rand(8) }, () => words[rand(words.length)]).join(' ') + ` #${i}`);
+const vocabulary = Array.from({ length: 5000 }, (_, i) => {
+  let w = '';
+  for (let n = i + 1; n > 0; n = Math.floor(n / 16)) w += syllables[n % 16];
+  return w;
+});
+const zipf = () => vocabulary[Math.floor(vocabulary.length * Math.pow(rand(1_000_000) / 1_000_000, 3))];
+const cjk = ['東京で会議があります', '明日の天気は晴れです', '部分一致で検索できる', '新しい機能をリリースしました'];
+const body = (i) => (i % 50 === 0 ? `${cjk[rand(cjk.length)]} #${i}` : Array.from({ length: 8 + rand(8) }, zipf).join(' ') + ` #${i}`);
+// Search terms of different breadth: a mid-frequency word (~0.5% of messages), a pair, an infix.
+const midWord = vocabulary[1200];
+const pair = `${vocabulary[300]} ${vocabulary[900]}`;
+const infix = vocabulary[2500].slice(1, 6);
 
 const insertChannel = db.prepare('insert into channels (id, workspace_id, kind, name, slug, topic, created_by, created_at, last_seq) values (?, ?, ?, ?, ?, ?, ?, ?, ?)');
 const insertMember = db.prepare('insert into channel_members (channel_id, user_id, joined_at, last_read_seq) values (?, ?, ?, ?)');
@@ -122,8 +133,9 @@ await measure('latest page (50)', () => `/api/v1/channels/${big}/messages?limit=
 await measure('page deep in history (before seq 10,000)', (i) => `/api/v1/channels/${big}/messages?limit=50&before=${10_000 + i}`);
 await measure('change feed (100 after seq N/2)', (i) => `/api/v1/channels/${big}/events?after=${Math.floor(total / 2) + i}&limit=100`);
 await measure('unread counts (200 channels)', () => '/api/v1/me/unreads');
-await measure('search "incident rollback"', () => `/api/v1/workspaces/${workspaceId}/search?q=incident%20rollback&limit=20`);
-await measure('search partial word "ploy"', () => `/api/v1/workspaces/${workspaceId}/search?q=ploy&limit=20`);
+await measure(`search one word "${midWord}"`, () => `/api/v1/workspaces/${workspaceId}/search?q=${midWord}&limit=20`);
+await measure(`search two words "${pair}"`, () => `/api/v1/workspaces/${workspaceId}/search?q=${encodeURIComponent(pair)}&limit=20`);
+await measure(`search inside words "${infix}"`, () => `/api/v1/workspaces/${workspaceId}/search?q=${infix}&limit=20`);
 await measure('search CJK "部分一致"', () => `/api/v1/workspaces/${workspaceId}/search?q=${encodeURIComponent('部分一致')}&limit=20`);
 await server.close();
 fs.rmSync(dataDir, { recursive: true, force: true });

@@ -170,11 +170,10 @@ export class SqlChannelStore implements ChannelStore {
   }
 
   async unreads(userId: string, cap: number): Promise<UnreadRecord[]> {
-    // One statement for every channel. Each count scans at most `cap` index entries past the
-    // read marker, so a channel with a million unread messages costs what one with 999 does.
-    const newByOthers = sql`from messages m
-      where m.channel_id = cm.channel_id and m.seq > cm.last_read_seq
-        and m.deleted_at is null and m.author_id <> ${userId}`;
+    // One statement for every channel, each count bounded: unread messages are walked on the
+    // (channel_id, seq) index and stop at `cap`; mentions come from the per-user mentions index
+    // and the partial index of @channel messages, never from a walk of all unread messages.
+    const live = sql`m.deleted_at is null and m.author_id <> ${userId}`;
     const result = await sql<{
       channel_id: string;
       workspace_id: string;
@@ -184,11 +183,17 @@ export class SqlChannelStore implements ChannelStore {
       mention_count: number | string;
     }>`
       select cm.channel_id, c.workspace_id, cm.last_read_seq, c.last_seq,
-        (select count(*) from (select 1 as one ${newByOthers} and m.thread_root_id is null limit ${cap}) u) as unread_count,
-        (select count(*) from (select 1 as one ${newByOthers}
-            and (m.mentions_channel = 1 or exists (
-              select 1 from mentions mn where mn.message_id = m.id and mn.user_id = ${userId}))
-            limit ${cap}) mc) as mention_count
+        (select count(*) from (
+          select 1 as one from messages m
+          where m.channel_id = cm.channel_id and m.seq > cm.last_read_seq and m.thread_root_id is null and ${live}
+          limit ${cap}) u) as unread_count,
+        (select count(*) from (
+          select m.id from messages m
+          where m.channel_id = cm.channel_id and m.mentions_channel = 1 and m.seq > cm.last_read_seq and ${live}
+          union
+          select m.id from mentions mn join messages m on m.id = mn.message_id
+          where mn.user_id = ${userId} and mn.channel_id = cm.channel_id and mn.seq > cm.last_read_seq and ${live}
+          limit ${cap}) mc) as mention_count
       from channel_members cm
       join channels c on c.id = cm.channel_id
       where cm.user_id = ${userId}

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_accounts.js';
 import * as m0002 from './0002_chat.js';
 import * as m0003 from './0003_search.js';
+import * as m0004 from './0004_mention_index.js';
 
 /**
  * Migrations ship inside the build (no directory scanning at run time). Names sort in the order
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0001_accounts': m0001,
   '0002_chat': m0002,
   '0003_search': m0003,
+  '0004_mention_index': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {
