@@ -14,6 +14,9 @@ import type { SearchParts, SearchRow } from './searchStore.js';
  */
 const ftsString = (term: string): string => `"${term.replace(/"/g, '""')}"`;
 
+/** How many of the newest matches of each index are ranked (see `newestVisible`). */
+export const SEARCH_CANDIDATES = 500;
+
 /** The trigram tokenizer indexes 3-character windows: a shorter term cannot be looked up in it. */
 const TRIGRAM_LENGTH = 3;
 
@@ -27,8 +30,7 @@ export async function searchSqlite(db: Kysely<Database>, parts: SearchParts): Pr
   const wordHits =
     wordMatch === undefined
       ? undefined
-      : sql`select rowid as key, max(0, -bm25(message_fts_words)) as score, 0 as sub
-            from message_fts_words where message_fts_words match ${wordMatch}`;
+      : newestVisible('message_fts_words', wordMatch, sql`max(0, -bm25(message_fts_words))`, visible);
 
   // Substring tier: terms of 3+ characters through the trigram index (a quoted string there is a
   // run of consecutive trigrams, i.e. exactly a case-insensitive substring); shorter ones by LIKE
@@ -42,10 +44,20 @@ export async function searchSqlite(db: Kysely<Database>, parts: SearchParts): Pr
   const likes = shortLikes.length > 0 ? sql.join(shortLikes, sql` and `) : sql`1`;
 
   if (trigramTerms.length > 0) {
+    // Word matches outrank every substring-only match, so when they alone fill the page the
+    // (costlier) trigram lookup cannot change it.
+    if (wordHits && shortLikes.length === 0) {
+      const wordsOnly = await sql<SearchRow>`
+        select ${columns}, 1 + h.score / (1 + h.score) as rank
+        from (${wordHits}) h
+        join message_search_keys k on k.key = h.key
+        join messages m on m.id = k.message_id
+        join channels c on c.id = m.channel_id
+        ${orderAndPage}`.execute(db);
+      if (wordsOnly.rows.length === parts.pageSize) return wordsOnly.rows;
+    }
     // Candidates come from the indexes only; a message found by both is grouped into one row.
-    const trigramHits = sql`
-      select rowid as key, null as score, 1 as sub
-      from message_fts_trigram where message_fts_trigram match ${trigramTerms.join(' ')}`;
+    const trigramHits = newestVisible('message_fts_trigram', trigramTerms.join(' '), sql`null`, visible, 1);
     const sources = wordHits ? sql`${wordHits} union all ${trigramHits}` : trigramHits;
     const result = await sql<SearchRow>`
       with hits as (select key, max(score) as score, max(sub) as sub from (${sources}) group by key)
@@ -81,4 +93,23 @@ export async function searchSqlite(db: Kysely<Database>, parts: SearchParts): Pr
     where ${visible} and (h.score is not null or ${likes})
     ${orderAndPage}`.execute(db);
   return result.rows;
+}
+
+/**
+ * The newest CANDIDATES visible matches of one index, newest first. FTS5 walks its matches in
+ * descending key order (keys grow with time) and the access rule is checked per match, so the
+ * work is bounded by CANDIDATES, not by how many of a million messages contain the term; only
+ * these are ranked. Older matches are reached with the date and channel filters.
+ */
+function newestVisible(table: 'message_fts_words' | 'message_fts_trigram', match: string, score: RawBuilder<unknown>, visible: RawBuilder<unknown>, sub = 0) {
+  const fts = sql.table(table);
+  return sql`select * from (
+    select ${fts}.rowid as key, ${score} as score, ${sql.lit(sub)} as sub
+    from ${fts}
+    join message_search_keys k on k.key = ${fts}.rowid
+    join messages m on m.id = k.message_id
+    join channels c on c.id = m.channel_id
+    where ${fts} match ${match} and ${visible}
+    order by ${fts}.rowid desc
+    limit ${sql.lit(SEARCH_CANDIDATES)})`;
 }

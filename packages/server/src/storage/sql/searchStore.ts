@@ -36,6 +36,8 @@ export interface SearchParts {
   orderAndPage: RawBuilder<unknown>;
   /** The rank of a substring-only match: below every word match (see SUBSTRING_RANK). */
   substringRank: number;
+  /** The page's `limit`: a query that returns this many rows filled the page. */
+  pageSize: number;
 }
 
 export type SearchRow = Selectable<MessagesTable> & { rank: number };
@@ -122,7 +124,7 @@ export class SqlSearchStore implements SearchStore {
     if (query.terms.length === 0 || limit === 0) return [];
     // The id tie-break makes the order total, so offset pages never overlap or skip.
     const orderAndPage = sql`order by rank desc, m.created_at desc, m.id desc limit ${limit} offset ${offset}`;
-    const parts = { query, columns, visible: visibleAndFiltered(req), orderAndPage, substringRank: SUBSTRING_RANK };
+    const parts = { query, columns, visible: visibleAndFiltered(req), orderAndPage, substringRank: SUBSTRING_RANK, pageSize: limit };
     const rows = await this.run(this.db, parts);
     return rows.map((r) => ({ message: toMessage(r), rank: Number(r.rank) }));
   }
