@@ -43,7 +43,7 @@ async function startServerProcess() {
     });
   });
   const child = spawn(process.execPath, [path.resolve('packages/server/dist/main.js')], {
-    env: { PATH: process.env.PATH, ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH, ...env, PORT: String(port), NODE_OPTIONS: process.env.SERVER_NODE_OPTIONS ?? '' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
