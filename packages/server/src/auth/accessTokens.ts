@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { Limits } from '@relaydesk/protocol';
 import type { Clock } from '../clock.js';
@@ -14,14 +15,15 @@ export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; rea
 
 /** Short-lived HS256 JWTs. Verification pins the algorithm, so `alg: none` and RS/HS confusion fail. */
 export class AccessTokens {
-  private readonly key: Uint8Array;
+  // A KeyObject made once: handing jose raw bytes makes it import the key on every call.
+  private readonly key: KeyObject;
 
   constructor(
     secret: string,
     private readonly clock: Clock,
     readonly ttlSeconds: number = Limits.accessTokenTtlSeconds,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   async sign(claims: AccessClaims): Promise<{ token: string; expiresAt: number }> {

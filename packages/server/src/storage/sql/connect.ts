@@ -35,7 +35,7 @@ export function connect(databaseUrl: string | undefined, dataDir: string): Conne
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), dialect: 'sqlite' };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' };
 }
 
 /** Brings the schema to the latest version; throws (and changes nothing more) if a step fails. */
@@ -59,4 +59,25 @@ export function uniqueViolationColumn(err: unknown): string | undefined {
     return e.constraint?.replace(/^[a-z]+_/, '').replace(/_(key|pkey)$/, '') || undefined;
   }
   return undefined;
+}
+
+/**
+ * Kysely prepares every query anew; on SQLite preparing costs about as much as running a small
+ * query. The same few hundred SQL texts recur, so their statements are kept (bounded, oldest out).
+ * Safe because better-sqlite3 runs a statement to completion before the next one starts.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database, size = 500) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (text: string) => {
+      let statement = cache.get(text);
+      if (!statement) {
+        statement = sqlite.prepare(text);
+        if (cache.size >= size) cache.delete(cache.keys().next().value!);
+        cache.set(text, statement);
+      }
+      return statement;
+    },
+  };
 }
