@@ -5,3 +5,4 @@ export * from './workspaces.js';
 export * from './channels.js';
 export * from './messages.js';
 export * from './search.js';
+export * from './realtime.js';

@@ -34,6 +34,7 @@ export const EnvSchema = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 8192, default: 19_456 }),
   MESSAGE_EDIT_WINDOW_SECONDS: Type.Integer({ minimum: 0, default: 900 }),
+  WS_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
 });
 export type Env = Type.Static<typeof EnvSchema>;
 
@@ -62,6 +63,8 @@ export interface Config {
   passwordHashMemoryKiB: number;
   /** How long after sending an author may edit a message (deletion has no window). */
   editWindowMs: number;
+  /** WebSocket ping interval; a peer that misses a ping is dropped at the next one. */
+  wsHeartbeatMs: number;
 }
 
 export class ConfigError extends Error {
@@ -157,5 +160,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     passwordHashMemoryKiB: env.PASSWORD_HASH_MEMORY_KIB,
     editWindowMs: env.MESSAGE_EDIT_WINDOW_SECONDS * 1000,
+    wsHeartbeatMs: env.WS_HEARTBEAT_MS,
   };
 }

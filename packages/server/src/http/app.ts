@@ -18,6 +18,9 @@ import { registerChannelRoutes } from './routes/channels/routes.js';
 import { registerMessageRoutes } from './routes/messages/routes.js';
 import { registerMeRoutes } from './routes/me/routes.js';
 import { registerOpenApi } from './openapi.js';
+import { Gateway } from '../realtime/gateway.js';
+import { MemoryBus } from '../realtime/memoryBus.js';
+import { createGatewayMetrics } from '../realtime/metrics.js';
 
 /** An incoming X-Request-Id is kept only if it is short and plain, so it cannot forge log lines. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -71,5 +74,11 @@ export async function buildApp(ctx: Omit<AppContext, 'logger'>): Promise<BuiltAp
   registerChannelRoutes(app, fullCtx);
   registerMessageRoutes(app, fullCtx);
   registerMeRoutes(app, fullCtx);
+
+  const gateway = new Gateway(fullCtx, new MemoryBus(), createGatewayMetrics(metrics.registry), config.wsHeartbeatMs);
+  fullCtx.publish = (events) => gateway.publish(events);
+  app.server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
+  // Before the HTTP server stops: sockets get 1012 so clients reconnect and resume.
+  app.addHook('preClose', async () => gateway.close());
   return { app, ctx: fullCtx, metrics };
 }

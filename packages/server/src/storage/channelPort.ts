@@ -56,6 +56,8 @@ export interface ChannelStore {
   removeMember(channelId: string, userId: string): Promise<boolean>;
   listMembers(channelId: string): Promise<ChannelMemberProfile[]>;
   memberIds(channelId: string): Promise<string[]>;
+  /** Every channel the user belongs to, across workspaces, with its latest seq. */
+  membershipsOf(userId: string): Promise<{ channelId: string; workspaceId: string; lastSeq: number }[]>;
   /** Moves the read marker forward only; returns the marker after the call. */
   markRead(channelId: string, userId: string, seq: number): Promise<number>;
   /** Every channel of the user with unread (capped) and mention counts, in one query. */

@@ -156,6 +156,16 @@ export class SqlChannelStore implements ChannelStore {
     return rows.map((r) => r.user_id);
   }
 
+  async membershipsOf(userId: string) {
+    const rows = await this.db
+      .selectFrom('channel_members as cm')
+      .innerJoin('channels as c', 'c.id', 'cm.channel_id')
+      .select(['cm.channel_id', 'c.workspace_id', 'c.last_seq'])
+      .where('cm.user_id', '=', userId)
+      .execute();
+    return rows.map((r) => ({ channelId: r.channel_id, workspaceId: r.workspace_id, lastSeq: r.last_seq }));
+  }
+
   async markRead(channelId: string, userId: string, seq: number): Promise<number> {
     await this.db
       .updateTable('channel_members')

@@ -1,0 +1,29 @@
+import type { StoredChannelEvent } from '@relaydesk/protocol';
+
+/** What travels on the bus: the event, and its frame serialized once for every recipient. */
+export interface BusMessage {
+  workspaceId: string;
+  event: StoredChannelEvent;
+  frame: string;
+  /** When it was published (after commit), for the delivery-latency metric. */
+  publishedAt: number;
+}
+
+/**
+ * Fan-out of committed changes to the connections that want them. Topics are namespaced by
+ * workspace: `ws:{workspaceId}:ch:{channelId}` for a channel, `ws:{workspaceId}:user:{userId}` for
+ * what concerns one user there (being added to a channel).
+ *
+ * Guarantee: best effort, in publish order per topic, to subscribers alive at publish time. The
+ * bus is not the source of truth: a subscriber that sees a gap in a channel's seq fills it from
+ * storage, so a lost or reordered publish delays an event but never loses it.
+ */
+export interface Bus {
+  publish(topic: string, message: BusMessage): void;
+  /** Returns the unsubscribe function. */
+  subscribe(topic: string, handler: (message: BusMessage) => void): () => void;
+  close(): Promise<void>;
+}
+
+export const channelTopic = (workspaceId: string, channelId: string) => `ws:${workspaceId}:ch:${channelId}`;
+export const userTopic = (workspaceId: string, userId: string) => `ws:${workspaceId}:user:${userId}`;

@@ -1,0 +1,263 @@
+import type { WebSocket } from 'ws';
+import { ClientFrame, CloseCodes, RealtimeLimits, type ErrorCode } from '@relaydesk/protocol';
+import Value from 'typebox/value';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { presentEvent, presentMessage } from '../presenters/chat.js';
+import { sendMessage } from '../actions/messageSender.js';
+import { deleteMessage, editMessage } from '../actions/messageEditor.js';
+import { setReaction } from '../actions/reactions.js';
+import { markRead } from '../actions/readState.js';
+import { channelTopic, userTopic, type Bus, type BusMessage } from './bus.js';
+import { ChannelCursor, type OutgoingEvent } from './channelCursor.js';
+import { TokenBucket } from './tokenBucket.js';
+import { eventFrame, frame } from './frames.js';
+import type { GatewayMetrics } from './metrics.js';
+
+/** Violations (malformed frames) tolerated before the socket is closed with 1008. */
+const MAX_VIOLATIONS = 5;
+/** Refused operations in a row before a flooding client is disconnected (4008). */
+const MAX_FLOOD_STRIKES = 20;
+
+export interface ConnectionDeps {
+  ctx: AppContext;
+  bus: Bus;
+  metrics: GatewayMetrics;
+}
+
+/**
+ * One authenticated socket. It follows every channel its user belongs to and delivers each change
+ * exactly once, in seq order: live events wait until the client has said where it stands
+ * (`resume`), and any gap — a reordered or lost publish — is filled from storage.
+ */
+export class Connection {
+  alive = true;
+  private readonly cursors = new Map<string, ChannelCursor>();
+  private readonly subscriptions = new Map<string, () => void>();
+  private readonly bucket = new TokenBucket(RealtimeLimits.opsPerSecond, RealtimeLimits.opsBurst);
+  private live = false;
+  private violations = 0;
+  private floodStrikes = 0;
+  private closed = false;
+
+  constructor(
+    private readonly deps: ConnectionDeps,
+    readonly ws: WebSocket,
+    readonly userId: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const { ctx } = this.deps;
+    const memberships = await ctx.storage.channels.membershipsOf(this.userId);
+    const workspaces = new Set<string>();
+    for (const m of memberships) {
+      this.follow(m.channelId, m.workspaceId, m.lastSeq);
+      workspaces.add(m.workspaceId);
+    }
+    for (const ws of (await ctx.storage.workspaces.listForUser(this.userId)).map((w) => w.id)) workspaces.add(ws);
+    for (const workspaceId of workspaces) this.listen(userTopic(workspaceId, this.userId), (m) => this.onJoined(m));
+    this.ws.on('message', (data, isBinary) => void this.onFrame(data.toString(), isBinary));
+    this.ws.on('pong', () => (this.alive = true));
+    this.ws.on('close', () => this.dispose());
+    this.send(frame({ type: 'ready', v: 1, userId: this.userId, heartbeatMs: RealtimeLimits.heartbeatMs }));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.ws.close(code, reason);
+    this.dispose();
+  }
+
+  private dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const unsubscribe of this.subscriptions.values()) unsubscribe();
+    this.subscriptions.clear();
+    this.cursors.clear();
+  }
+
+  private listen(topic: string, handler: (m: BusMessage) => void): void {
+    if (!this.subscriptions.has(topic)) this.subscriptions.set(topic, this.deps.bus.subscribe(topic, handler));
+  }
+
+  private follow(channelId: string, workspaceId: string, delivered: number): ChannelCursor {
+    let cursor = this.cursors.get(channelId);
+    if (cursor) return cursor;
+    cursor = new ChannelCursor(channelId, workspaceId, delivered);
+    this.cursors.set(channelId, cursor);
+    this.listen(channelTopic(workspaceId, channelId), (m) => this.onLive(m));
+    return cursor;
+  }
+
+  private unfollow(channelId: string): void {
+    const cursor = this.cursors.get(channelId);
+    if (!cursor) return;
+    this.cursors.delete(channelId);
+    const topic = channelTopic(cursor.workspaceId, channelId);
+    this.subscriptions.get(topic)?.();
+    this.subscriptions.delete(topic);
+  }
+
+  /** Added to a channel: follow it from just before the join, so the join is the first event. */
+  private onJoined(m: BusMessage): void {
+    const { event } = m;
+    if (event.event.type !== 'member.joined' || event.event.userId !== this.userId) return;
+    const workspaceId = m.workspaceId;
+    if (!this.cursors.has(event.channelId)) this.follow(event.channelId, workspaceId, event.seq - 1);
+    this.onLive(m);
+  }
+
+  private onLive(m: BusMessage): void {
+    const cursor = this.cursors.get(m.event.channelId);
+    if (!cursor || !cursor.offer({ event: m.event, frame: m.frame })) return;
+    this.deps.metrics.deliveryLatency.observe((Date.now() - m.publishedAt) / 1000);
+    void this.pump(cursor);
+  }
+
+  /** Sends what is contiguous; fills a gap from storage. */
+  private async pump(cursor: ChannelCursor): Promise<void> {
+    if (!this.live || cursor.filling || this.closed) return;
+    this.deliver(cursor, cursor.drain());
+    const gapEnd = cursor.gapUpTo();
+    if (gapEnd !== undefined) await this.fill(cursor, gapEnd);
+  }
+
+  private async fill(cursor: ChannelCursor, upTo: number): Promise<void> {
+    cursor.filling = true;
+    try {
+      while (cursor.delivered < upTo && !this.closed) {
+        const batch = await this.deps.ctx.storage.events.after(cursor.channelId, cursor.delivered, Math.min(500, upTo - cursor.delivered));
+        if (batch.length === 0) break;
+        this.deps.metrics.replayed.inc(batch.length);
+        for (const record of batch) {
+          const event = presentEvent(record);
+          cursor.offer({ event, frame: eventFrame(event) });
+        }
+        this.deliver(cursor, cursor.drain());
+      }
+    } finally {
+      cursor.filling = false;
+    }
+    if (!this.closed) await this.pump(cursor);
+  }
+
+  private deliver(cursor: ChannelCursor, items: OutgoingEvent[]): void {
+    for (const { event, frame: text } of items) {
+      this.send(text);
+      this.deps.metrics.delivered.inc();
+      // Removed from the channel: the removal is the last thing this connection hears of it.
+      if (event.event.type === 'member.left' && event.event.userId === this.userId) {
+        this.unfollow(cursor.channelId);
+        return;
+      }
+    }
+  }
+
+  private send(text: string): void {
+    if (this.closed) return;
+    this.ws.send(text);
+    // A client that does not read must not make the server buffer without bound.
+    if (this.ws.bufferedAmount > RealtimeLimits.maxBufferedBytes) {
+      this.deps.metrics.slowConsumers.inc();
+      this.close(CloseCodes.slowConsumer, 'slow consumer: reconnect and resume');
+    }
+  }
+
+  private sendError(ref: string | undefined, code: ErrorCode | 'INVALID_FRAME', message: string, retryAfterMs?: number): void {
+    this.send(frame({ type: 'error', ...(ref ? { ref } : {}), code, message, ...(retryAfterMs ? { retryAfterMs } : {}) }));
+  }
+
+  private async onFrame(text: string, isBinary: boolean): Promise<void> {
+    let parsed: unknown;
+    try {
+      parsed = isBinary ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Value.Check(ClientFrame, parsed)) {
+      this.sendError(undefined, 'INVALID_FRAME', 'Frames are JSON objects of a known type (see docs/protocol.md)');
+      if (++this.violations >= MAX_VIOLATIONS) this.close(1008, 'too many invalid frames');
+      return;
+    }
+    const f = parsed as ClientFrame;
+    const token = this.bucket.take();
+    if (!token.ok) {
+      this.deps.metrics.floodRejections.inc();
+      this.sendError(f.ref, 'RATE_LIMITED', 'Too many operations; slow down', token.retryAfterMs);
+      if (++this.floodStrikes >= MAX_FLOOD_STRIKES) this.close(CloseCodes.flooding, 'flooding');
+      return;
+    }
+    this.floodStrikes = 0;
+    try {
+      await this.handle(f);
+    } catch (err) {
+      if (err instanceof AppError) this.sendError(f.ref, err.code, err.message);
+      else {
+        this.deps.ctx.logger.error({ err }, 'realtime operation failed');
+        this.sendError(f.ref, 'INTERNAL', 'Something went wrong on our side');
+      }
+    }
+  }
+
+  private async handle(f: ClientFrame): Promise<void> {
+    const { ctx } = this.deps;
+    if (f.type !== 'resume' && !this.live) await this.resume({});
+    switch (f.type) {
+      case 'resume':
+        return this.resume(f.channels, f.ref);
+      case 'ping':
+        return this.send(frame({ type: 'pong', ...(f.ref ? { ref: f.ref } : {}) }));
+      case 'send': {
+        const { message } = await sendMessage(ctx, this.userId, f.channelId, {
+          body: f.body,
+          clientMessageId: f.clientMessageId,
+          ...(f.threadRootId ? { threadRootId: f.threadRootId } : {}),
+        });
+        return this.ack(f.ref, { message: await presentMessage(ctx.storage, message) });
+      }
+      case 'edit':
+        return this.ack(f.ref, { message: await presentMessage(ctx.storage, await editMessage(ctx, this.userId, f.messageId, f.body)) });
+      case 'delete':
+        await deleteMessage(ctx, this.userId, f.messageId);
+        return this.ack(f.ref, {});
+      case 'react':
+        await setReaction(ctx, this.userId, f.messageId, f.emoji, f.present);
+        return this.ack(f.ref, {});
+      case 'read':
+        return this.ack(f.ref, { lastReadSeq: await markRead(ctx, this.userId, f.channelId, f.seq) });
+    }
+  }
+
+  private ack(ref: string | undefined, extra: { message?: unknown; lastReadSeq?: number }): void {
+    this.send(JSON.stringify({ type: 'ack', ...(ref ? { ref } : {}), ...extra }));
+  }
+
+  /**
+   * The client's position per channel. Each named channel replays from storage what came after
+   * it (or gets `reset` when too far behind); channels not named continue from where this
+   * connection started. Then live delivery begins.
+   */
+  private async resume(positions: Record<string, number>, ref?: string): Promise<void> {
+    const { ctx } = this.deps;
+    for (const [channelId, lastSeq] of Object.entries(positions)) {
+      const cursor = this.cursors.get(channelId);
+      if (!cursor) {
+        this.sendError(ref, 'NOT_FOUND', `Not a member of channel ${channelId}`);
+        continue;
+      }
+      const channel = await ctx.storage.channels.findById(channelId);
+      const head = channel?.lastSeq ?? lastSeq;
+      if (head - lastSeq > RealtimeLimits.maxReplay || lastSeq > head) {
+        cursor.skipTo(head);
+        this.send(frame({ type: 'reset', channelId, lastSeq: head }));
+        continue;
+      }
+      cursor.skipTo(lastSeq);
+      this.live = true;
+      await this.fill(cursor, head);
+      this.send(frame({ type: 'resumed', channelId, lastSeq: cursor.delivered }));
+    }
+    this.live = true;
+    for (const cursor of this.cursors.values()) await this.pump(cursor);
+  }
+}
