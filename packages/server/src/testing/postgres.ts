@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './freePort.js';
 import pg from 'pg';
 
 /**
@@ -24,17 +24,6 @@ function findBinDir(): string {
     if (fs.existsSync(path.join(dir, 'postgres'))) return dir;
   }
   throw new Error('PostgreSQL server binaries not found: install Debian\'s "postgresql" package (bash .ci/run does) or set PG_BIN');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** PostgreSQL refuses to run as root; as root we run it as the `postgres` system user. */
