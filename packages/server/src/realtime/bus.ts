@@ -11,8 +11,8 @@ export interface BusMessage {
 
 /**
  * Fan-out of committed changes to the connections that want them. Topics are namespaced by
- * workspace: `ws:{workspaceId}:ch:{channelId}` for a channel, `ws:{workspaceId}:user:{userId}` for
- * what concerns one user there (being added to a channel).
+ * workspace: `ws:{workspaceId}:ch:{channelId}` for a channel; `user:{userId}` carries what concerns
+ * one user (being added to a channel, in any workspace).
  *
  * Guarantee: best effort, in publish order per topic, to subscribers alive at publish time. The
  * bus is not the source of truth: a subscriber that sees a gap in a channel's seq fills it from
@@ -26,4 +26,5 @@ export interface Bus {
 }
 
 export const channelTopic = (workspaceId: string, channelId: string) => `ws:${workspaceId}:ch:${channelId}`;
-export const userTopic = (workspaceId: string, userId: string) => `ws:${workspaceId}:user:${userId}`;
+/** Not namespaced by workspace: it must reach a user's sockets for workspaces joined after they connected. */
+export const userTopic = (userId: string) => `user:${userId}`;

@@ -6,6 +6,8 @@ export interface OutgoingEvent {
   frame: string;
 }
 
+const MAX_PENDING = 1000;
+
 /**
  * One connection's position in one channel: every event is delivered once, in seq order. Live
  * events that arrive ahead of a gap (or during a replay) wait in `pending` until the gap is
@@ -14,7 +16,9 @@ export interface OutgoingEvent {
 export class ChannelCursor {
   /** The last seq delivered to the client. */
   delivered: number;
-  filling = false;
+  /** Gap fills run one after another (see Connection.fill). */
+  fillChain: Promise<void> = Promise.resolve();
+  filling = 0;
   private readonly pending = new Map<number, OutgoingEvent>();
 
   constructor(
@@ -29,6 +33,9 @@ export class ChannelCursor {
   offer(item: OutgoingEvent): boolean {
     const { seq } = item.event;
     if (seq <= this.delivered || this.pending.has(seq)) return false;
+    // Waiting events are only a shortcut (storage has them all): past a bound, drop them and let
+    // the gap be filled from storage, so a socket that never resumes cannot grow memory.
+    if (this.pending.size >= MAX_PENDING) this.pending.clear();
     this.pending.set(seq, item);
     return true;
   }

@@ -1,4 +1,4 @@
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { ClientFrame, CloseCodes, RealtimeLimits, type ErrorCode } from '@relaydesk/protocol';
 import Value from 'typebox/value';
 import type { AppContext } from '../context.js';
@@ -16,8 +16,14 @@ import type { GatewayMetrics } from './metrics.js';
 
 /** Violations (malformed frames) tolerated before the socket is closed with 1008. */
 const MAX_VIOLATIONS = 5;
-/** Refused operations in a row before a flooding client is disconnected (4008). */
-const MAX_FLOOD_STRIKES = 20;
+/** Refused operations within FLOOD_WINDOW_MS before a flooding client is disconnected (4008). */
+const MAX_FLOOD_REFUSALS = 2 * RealtimeLimits.opsBurst;
+const FLOOD_WINDOW_MS = 5_000;
+
+export interface EarlyFrame {
+  data: RawData;
+  isBinary: boolean;
+}
 
 export interface ConnectionDeps {
   ctx: AppContext;
@@ -37,8 +43,10 @@ export class Connection {
   private readonly bucket = new TokenBucket(RealtimeLimits.opsPerSecond, RealtimeLimits.opsBurst);
   private live = false;
   private violations = 0;
-  private floodStrikes = 0;
+  private refusals: number[] = [];
   private closed = false;
+  /** Frames are handled one at a time, in arrival order (a `resume` completes before what follows it). */
+  private frames: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: ConnectionDeps,
@@ -46,20 +54,26 @@ export class Connection {
     readonly userId: string,
   ) {}
 
-  async start(): Promise<void> {
+  async start(early: EarlyFrame[] = []): Promise<void> {
     const { ctx } = this.deps;
-    const memberships = await ctx.storage.channels.membershipsOf(this.userId);
-    const workspaces = new Set<string>();
-    for (const m of memberships) {
-      this.follow(m.channelId, m.workspaceId, m.lastSeq);
-      workspaces.add(m.workspaceId);
-    }
-    for (const ws of (await ctx.storage.workspaces.listForUser(this.userId)).map((w) => w.id)) workspaces.add(ws);
-    for (const workspaceId of workspaces) this.listen(userTopic(workspaceId, this.userId), (m) => this.onJoined(m));
-    this.ws.on('message', (data, isBinary) => void this.onFrame(data.toString(), isBinary));
+    // Frames are taken from the first moment (registered before any await) and handled in order
+    // once the connection is set up.
+    let setUp!: () => void;
+    this.frames = new Promise<void>((resolve) => (setUp = resolve));
+    const enqueue = (data: RawData, isBinary: boolean) => {
+      this.frames = this.frames.then(() => this.onFrame(data.toString(), isBinary));
+    };
+    for (const f of early) enqueue(f.data, f.isBinary);
+    this.ws.on('message', enqueue);
     this.ws.on('pong', () => (this.alive = true));
     this.ws.on('close', () => this.dispose());
-    this.send(frame({ type: 'ready', v: 1, userId: this.userId, heartbeatMs: RealtimeLimits.heartbeatMs }));
+    try {
+      for (const m of await ctx.storage.channels.membershipsOf(this.userId)) this.follow(m.channelId, m.workspaceId, m.lastSeq);
+      this.listen(userTopic(this.userId), (m) => this.onJoined(m));
+      this.send(frame({ type: 'ready', v: 1, userId: this.userId, heartbeatMs: ctx.config.wsHeartbeatMs }));
+    } finally {
+      setUp();
+    }
   }
 
   close(code: number, reason: string): void {
@@ -77,7 +91,8 @@ export class Connection {
   }
 
   private listen(topic: string, handler: (m: BusMessage) => void): void {
-    if (!this.subscriptions.has(topic)) this.subscriptions.set(topic, this.deps.bus.subscribe(topic, handler));
+    // A socket closed during set-up must not leave subscriptions behind.
+    if (!this.closed && !this.subscriptions.has(topic)) this.subscriptions.set(topic, this.deps.bus.subscribe(topic, handler));
   }
 
   private follow(channelId: string, workspaceId: string, delivered: number): ChannelCursor {
@@ -102,8 +117,7 @@ export class Connection {
   private onJoined(m: BusMessage): void {
     const { event } = m;
     if (event.event.type !== 'member.joined' || event.event.userId !== this.userId) return;
-    const workspaceId = m.workspaceId;
-    if (!this.cursors.has(event.channelId)) this.follow(event.channelId, workspaceId, event.seq - 1);
+    if (!this.cursors.has(event.channelId)) this.follow(event.channelId, m.workspaceId, event.seq - 1);
     this.onLive(m);
   }
 
@@ -116,29 +130,32 @@ export class Connection {
 
   /** Sends what is contiguous; fills a gap from storage. */
   private async pump(cursor: ChannelCursor): Promise<void> {
-    if (!this.live || cursor.filling || this.closed) return;
+    if (!this.live || cursor.filling > 0 || this.closed) return;
     this.deliver(cursor, cursor.drain());
     const gapEnd = cursor.gapUpTo();
     if (gapEnd !== undefined) await this.fill(cursor, gapEnd);
   }
 
-  private async fill(cursor: ChannelCursor, upTo: number): Promise<void> {
-    cursor.filling = true;
-    try {
-      while (cursor.delivered < upTo && !this.closed) {
-        const batch = await this.deps.ctx.storage.events.after(cursor.channelId, cursor.delivered, Math.min(500, upTo - cursor.delivered));
-        if (batch.length === 0) break;
-        this.deps.metrics.replayed.inc(batch.length);
-        for (const record of batch) {
-          const event = presentEvent(record);
-          cursor.offer({ event, frame: eventFrame(event) });
+  /** Reads from storage up to `upTo`. Fills of one channel queue behind each other, never overlap. */
+  private fill(cursor: ChannelCursor, upTo: number): Promise<void> {
+    cursor.filling++;
+    cursor.fillChain = cursor.fillChain
+      .then(async () => {
+        while (cursor.delivered < upTo && !this.closed && this.cursors.get(cursor.channelId) === cursor) {
+          const batch = await this.deps.ctx.storage.events.after(cursor.channelId, cursor.delivered, Math.min(500, upTo - cursor.delivered));
+          if (batch.length === 0) break;
+          this.deps.metrics.replayed.inc(batch.length);
+          for (const record of batch) {
+            const event = presentEvent(record);
+            cursor.offer({ event, frame: eventFrame(event) });
+          }
+          this.deliver(cursor, cursor.drain());
         }
-        this.deliver(cursor, cursor.drain());
-      }
-    } finally {
-      cursor.filling = false;
-    }
-    if (!this.closed) await this.pump(cursor);
+      })
+      .finally(() => {
+        cursor.filling--;
+      });
+    return cursor.fillChain.then(() => this.pump(cursor));
   }
 
   private deliver(cursor: ChannelCursor, items: OutgoingEvent[]): void {
@@ -184,10 +201,12 @@ export class Connection {
     if (!token.ok) {
       this.deps.metrics.floodRejections.inc();
       this.sendError(f.ref, 'RATE_LIMITED', 'Too many operations; slow down', token.retryAfterMs);
-      if (++this.floodStrikes >= MAX_FLOOD_STRIKES) this.close(CloseCodes.flooding, 'flooding');
+      const now = Date.now();
+      this.refusals = this.refusals.filter((t) => now - t < FLOOD_WINDOW_MS);
+      this.refusals.push(now);
+      if (this.refusals.length >= MAX_FLOOD_REFUSALS) this.close(CloseCodes.flooding, 'flooding');
       return;
     }
-    this.floodStrikes = 0;
     try {
       await this.handle(f);
     } catch (err) {
@@ -239,25 +258,30 @@ export class Connection {
    */
   private async resume(positions: Record<string, number>, ref?: string): Promise<void> {
     const { ctx } = this.deps;
+    // Every named channel is positioned before live delivery starts, so nothing goes out from a
+    // position the client did not ask for.
+    const replays: { cursor: ChannelCursor; head: number }[] = [];
     for (const [channelId, lastSeq] of Object.entries(positions)) {
       const cursor = this.cursors.get(channelId);
       if (!cursor) {
         this.sendError(ref, 'NOT_FOUND', `Not a member of channel ${channelId}`);
         continue;
       }
-      const channel = await ctx.storage.channels.findById(channelId);
-      const head = channel?.lastSeq ?? lastSeq;
+      const head = (await ctx.storage.channels.findById(channelId))?.lastSeq ?? lastSeq;
       if (head - lastSeq > RealtimeLimits.maxReplay || lastSeq > head) {
         cursor.skipTo(head);
         this.send(frame({ type: 'reset', channelId, lastSeq: head }));
-        continue;
+      } else {
+        cursor.skipTo(lastSeq);
+        replays.push({ cursor, head });
       }
-      cursor.skipTo(lastSeq);
-      this.live = true;
-      await this.fill(cursor, head);
-      this.send(frame({ type: 'resumed', channelId, lastSeq: cursor.delivered }));
     }
     this.live = true;
+    for (const { cursor, head } of replays) {
+      await this.fill(cursor, head);
+      // Also when the replay ended at the user's own removal: then nothing follows it.
+      this.send(frame({ type: 'resumed', channelId: cursor.channelId, lastSeq: cursor.delivered }));
+    }
     for (const cursor of this.cursors.values()) await this.pump(cursor);
   }
 }

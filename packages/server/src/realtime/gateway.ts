@@ -1,14 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { CloseCodes, RealtimeLimits, type StoredChannelEvent } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
 import { redeemWsTicket } from '../actions/wsTickets.js';
 import { channelTopic, userTopic, type Bus } from './bus.js';
-import { Connection } from './connection.js';
+import { Connection, type EarlyFrame } from './connection.js';
 import { eventFrame } from './frames.js';
 import type { GatewayMetrics } from './metrics.js';
 
+/** Frames a client may send before `ready`; they are handled once the connection is set up. */
+const MAX_EARLY_FRAMES = 32;
 /** Handshakes (ticket check + loading memberships) in progress at once; the rest get 1013. */
 const MAX_CONCURRENT_HANDSHAKES = 64;
 
@@ -42,7 +44,7 @@ export class Gateway {
         if (!workspaceId) continue;
         const message = { workspaceId, event, frame: eventFrame(event), publishedAt: Date.now() };
         this.bus.publish(channelTopic(workspaceId, event.channelId), message);
-        if (event.event.type === 'member.joined') this.bus.publish(userTopic(workspaceId, event.event.userId), message);
+        if (event.event.type === 'member.joined') this.bus.publish(userTopic(event.event.userId), message);
       }
     })().catch((err: unknown) => this.ctx.logger.error({ err }, 'publishing events failed'));
   }
@@ -63,7 +65,19 @@ export class Gateway {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => void this.accept(ws, request, url.searchParams.get('ticket')));
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      // Protocol errors (a frame over the size limit, invalid UTF-8) arrive as 'error' events
+      // before ws closes the socket (1009/1007); unheard, one would crash the process.
+      ws.on('error', (err) => this.ctx.logger.debug({ err }, 'WebSocket protocol error'));
+      // Frames may arrive while the ticket is being checked: keep them (bounded) for the connection.
+      const early: EarlyFrame[] = [];
+      const keep = (data: RawData, isBinary: boolean) => {
+        if (early.length >= MAX_EARLY_FRAMES) ws.close(1008, 'too many frames before ready');
+        else early.push({ data, isBinary });
+      };
+      ws.on('message', keep);
+      void this.accept(ws, request, url.searchParams.get('ticket'), early, () => ws.off('message', keep));
+    });
   }
 
   /**
@@ -71,7 +85,7 @@ export class Gateway {
    * status of a failed upgrade but can read a close code: 4003 foreign Origin, 4001 bad ticket,
    * 1013 too many handshakes at once (retry with backoff).
    */
-  private async accept(ws: WebSocket, request: IncomingMessage, ticket: string | null): Promise<void> {
+  private async accept(ws: WebSocket, request: IncomingMessage, ticket: string | null, early: EarlyFrame[], stopKeeping: () => void): Promise<void> {
     const origin = request.headers.origin;
     if (origin !== undefined && !this.ctx.config.allowedOrigins.includes(origin)) {
       this.metrics.refused.inc({ reason: 'origin' });
@@ -94,7 +108,9 @@ export class Gateway {
       ws.on('close', () => {
         if (this.connections.delete(connection)) this.metrics.connections.dec();
       });
-      await connection.start();
+      // start() takes over the frames synchronously, so none falls between the two listeners.
+      stopKeeping();
+      await connection.start(early);
     } catch (err) {
       this.ctx.logger.error({ err }, 'WebSocket handshake failed');
       ws.close(1011, 'internal error');
