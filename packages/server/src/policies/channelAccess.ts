@@ -19,13 +19,11 @@ const isConversation = (c: ChannelRecord) => c.kind === 'dm' || c.kind === 'grou
  * an id that does not exist — is the same 404.
  */
 export async function accessChannel(ctx: AppContext, userId: string, channelId: string): Promise<ChannelAccess> {
-  const channel = await ctx.storage.channels.findById(channelId);
-  const workspaceMember = channel && (await ctx.storage.workspaces.getMember(channel.workspaceId, userId));
-  const channelMember = workspaceMember && (await ctx.storage.channels.getMember(channelId, userId));
-  if (!channel || !workspaceMember || (channel.kind !== 'public' && !channelMember)) {
+  const found = await ctx.storage.channels.findWithMemberships(channelId, userId);
+  if (!found?.workspaceMember || (found.channel.kind !== 'public' && !found.channelMember)) {
     throw new AppError('NOT_FOUND', 'No such channel');
   }
-  return { userId, channel, workspaceMember, channelMember };
+  return { userId, channel: found.channel, workspaceMember: found.workspaceMember, channelMember: found.channelMember };
 }
 
 /** A message is visible exactly when its channel is. */

@@ -1,3 +1,5 @@
+import type { WorkspaceMemberRecord } from './workspacePort.js';
+
 /** Channels (public, private, DMs, group DMs), their members, read state and blocks. */
 export type ChannelKind = 'public' | 'private' | 'dm' | 'group_dm';
 
@@ -40,6 +42,11 @@ export interface ChannelStore {
   /** Throws ConflictError('slug') or ConflictError('conversation_key'). */
   create(channel: ChannelRecord): Promise<void>;
   findById(id: string): Promise<ChannelRecord | undefined>;
+  /** The channel with the user's workspace and channel memberships, in one query (authorization's hot path). */
+  findWithMemberships(
+    id: string,
+    userId: string,
+  ): Promise<{ channel: ChannelRecord; workspaceMember: WorkspaceMemberRecord | undefined; channelMember: ChannelMemberRecord | undefined } | undefined>;
   findByConversationKey(workspaceId: string, key: string): Promise<ChannelRecord | undefined>;
   /** Throws ConflictError('slug'). */
   update(id: string, changes: Partial<Pick<ChannelRecord, 'name' | 'slug' | 'topic' | 'archivedAt'>>): Promise<ChannelRecord>;

@@ -72,6 +72,8 @@ export interface EventStore {
   append(event: EventRecord): Promise<void>;
   /** Events with seq > afterSeq, ascending, at most `limit`. */
   after(channelId: string, afterSeq: number, limit: number): Promise<EventRecord[]>;
+  /** The same, with each payload as the JSON text it is stored as (no parse for a pass-through). */
+  afterAsJson(channelId: string, afterSeq: number, limit: number): Promise<(Omit<EventRecord, 'payload'> & { payloadJson: string })[]>;
 }
 
 export interface SearchRequest {

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
+import type { WorkspaceRole } from '../workspacePort.js';
 import type { ChannelKind, ChannelMemberProfile, ChannelMemberRecord, ChannelRecord, ChannelStore, UnreadRecord } from '../channelPort.js';
 import type { ChannelsTable, Database } from './schema.js';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -57,6 +58,28 @@ export class SqlChannelStore implements ChannelStore {
   async findById(id: string): Promise<ChannelRecord | undefined> {
     const r = await this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
     return r && toChannel(r);
+  }
+
+  async findWithMemberships(id: string, userId: string) {
+    const r = await this.db
+      .selectFrom('channels as c')
+      .leftJoin('workspace_members as wm', (j) => j.onRef('wm.workspace_id', '=', 'c.workspace_id').on('wm.user_id', '=', userId))
+      .leftJoin('channel_members as cm', (j) => j.onRef('cm.channel_id', '=', 'c.id').on('cm.user_id', '=', userId))
+      .selectAll('c')
+      .select(['wm.role as wm_role', 'wm.joined_at as wm_joined_at', 'cm.joined_at as cm_joined_at', 'cm.last_read_seq as cm_last_read_seq'])
+      .where('c.id', '=', id)
+      .executeTakeFirst();
+    if (!r) return undefined;
+    const channel = toChannel(r);
+    return {
+      channel,
+      workspaceMember:
+        r.wm_role === null || r.wm_joined_at === null
+          ? undefined
+          : { workspaceId: channel.workspaceId, userId, role: r.wm_role as WorkspaceRole, joinedAt: r.wm_joined_at },
+      channelMember:
+        r.cm_joined_at === null || r.cm_last_read_seq === null ? undefined : { channelId: id, userId, joinedAt: r.cm_joined_at, lastReadSeq: r.cm_last_read_seq },
+    };
   }
 
   async findByConversationKey(workspaceId: string, key: string): Promise<ChannelRecord | undefined> {

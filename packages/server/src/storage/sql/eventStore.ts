@@ -13,6 +13,11 @@ export class SqlEventStore implements EventStore {
   }
 
   async after(channelId: string, afterSeq: number, limit: number): Promise<EventRecord[]> {
+    const rows = await this.afterAsJson(channelId, afterSeq, limit);
+    return rows.map(({ payloadJson, ...r }) => ({ ...r, payload: JSON.parse(payloadJson) as unknown }));
+  }
+
+  async afterAsJson(channelId: string, afterSeq: number, limit: number) {
     const rows = await this.db
       .selectFrom('channel_events')
       .selectAll()
@@ -21,6 +26,6 @@ export class SqlEventStore implements EventStore {
       .orderBy('seq')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ channelId: r.channel_id, seq: r.seq, actorId: r.actor_id, createdAt: r.created_at, payload: JSON.parse(r.payload) as unknown }));
+    return rows.map((r) => ({ channelId: r.channel_id, seq: r.seq, actorId: r.actor_id, createdAt: r.created_at, payloadJson: r.payload }));
   }
 }
