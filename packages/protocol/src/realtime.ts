@@ -19,6 +19,10 @@ export const RealtimeLimits = {
   opsBurst: 20,
   /** Bytes queued for a socket before it is closed as a slow consumer (4009). */
   maxBufferedBytes: 1024 * 1024,
+  /** A user's typing notices per channel are forwarded at most this often. */
+  typingThrottleMs: 2_000,
+  /** Clients stop showing "is typing" this long after the last notice. */
+  typingTtlMs: 6_000,
 } as const;
 
 /** Close codes beside the standard ones (1008 policy, 1009 too big, 1012 restart, 1013 try later). */
@@ -56,6 +60,8 @@ export const ClientFrame = Type.Union([
     { additionalProperties: false },
   ),
   Type.Object({ type: Type.Literal('read'), ref: Ref, channelId: Id, seq: Seq }, { additionalProperties: false }),
+  /** "I am typing" in a channel; send again every few seconds while typing continues. */
+  Type.Object({ type: Type.Literal('typing'), channelId: Id }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('ping'), ref: Ref }, { additionalProperties: false }),
 ]);
 export type ClientFrame = Type.Static<typeof ClientFrame>;
@@ -78,6 +84,8 @@ export const ServerFrame = Type.Union([
     message: Type.String(),
     retryAfterMs: Type.Optional(Type.Integer()),
   }),
+  /** Someone else is typing in a channel you follow; show it for `RealtimeLimits.typingTtlMs`. */
+  Type.Object({ type: Type.Literal('typing'), channelId: Type.String(), userId: Type.String() }),
   /** The user's read marker moved (on any of their connections): update unread badges. */
   Type.Object({ type: Type.Literal('read'), channelId: Type.String(), lastReadSeq: Type.Integer() }),
   Type.Object({ type: Type.Literal('pong'), ref: Type.Optional(Type.String()) }),

@@ -19,6 +19,8 @@ export interface AppContext {
   accessTokens: AccessTokens;
   logger: Logger;
   publish: ChangePublisher;
+  /** Ephemeral: tells the user's live connections their read marker in a channel moved. */
+  notifyReadMoved: (userId: string, channelId: string, lastReadSeq: number) => void;
   /** Present when REDIS_URL is set: shared counters (and, later, fan-out) across nodes. */
   redis: Redis | undefined;
 }

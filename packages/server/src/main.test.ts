@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,15 +63,26 @@ describe('the server process', () => {
     const proc = launch({ SEED_DEMO: 'true' });
     try {
       const url = await proc.listening();
-      // Registration hashes a password: a request that is still running when the signal lands.
-      const inFlight = fetch(`${url}/api/v1/auth/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'late@example.com', username: 'late_user', password: 'long enough' }),
+      // A request whose headers are in and whose body is still arriving when the signal lands
+      // is in flight for sure: it must be finished, not cut off or answered 503.
+      const body = JSON.stringify({ email: 'late@example.com', username: 'late_user', password: 'long enough' });
+      const { port } = new URL(url);
+      const inFlight = new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port, method: 'POST', path: '/api/v1/auth/register', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.write(body.slice(0, 10));
+        setTimeout(() => {
+          proc.child.kill('SIGINT');
+          setTimeout(() => req.end(body.slice(10)), 100);
+        }, 200);
       });
-      await new Promise((r) => setTimeout(r, 5));
-      proc.child.kill('SIGINT');
-      assert.equal((await inFlight).status, 201);
+      assert.equal(await inFlight, 201);
       assert.equal(await proc.exited, 0);
     } finally {
       proc.child.kill('SIGKILL');

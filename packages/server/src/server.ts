@@ -35,7 +35,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let app: FastifyInstance;
   let ctx: AppContext;
   try {
-    ({ app, ctx } = await buildApp({ config, storage, clock, passwords, accessTokens, redis, publish: () => undefined }));
+    ({ app, ctx } = await buildApp({ config, storage, clock, passwords, accessTokens, redis, publish: () => undefined, notifyReadMoved: () => undefined }));
     if (redis && !(await waitForRedis(redis))) app.log.warn('Redis is not answering yet; /ready reports it until it does');
     if (config.seedDemo && (await seedDemo(ctx))) app.log.info('seeded demo data');
     await app.listen({ port: config.port, host: config.host });

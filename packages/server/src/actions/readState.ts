@@ -4,11 +4,16 @@ import type { ChannelMemberProfile, UnreadRecord } from '../storage/port.js';
 import { AppError } from '../errors.js';
 import { accessChannel, accessMessage, assertCanMarkRead } from '../policies/channelAccess.js';
 
-/** Moves the read marker forward (never back, never past the channel's latest change). */
+/**
+ * Moves the read marker forward (never back, never past the channel's latest change), and tells
+ * the user's other tabs and devices at once, so no stale unread badge survives.
+ */
 export async function markRead(ctx: AppContext, userId: string, channelId: string, seq: number): Promise<number> {
   const access = await accessChannel(ctx, userId, channelId);
   assertCanMarkRead(access);
-  return ctx.storage.channels.markRead(channelId, userId, Math.min(seq, access.channel.lastSeq));
+  const marker = await ctx.storage.channels.markRead(channelId, userId, Math.min(seq, access.channel.lastSeq));
+  if (marker > (access.channelMember?.lastReadSeq ?? 0)) ctx.notifyReadMoved(userId, channelId, marker);
+  return marker;
 }
 
 export function listUnreads(ctx: AppContext, userId: string): Promise<UnreadRecord[]> {

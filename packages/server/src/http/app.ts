@@ -77,6 +77,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger'>): Promise<BuiltAp
 
   const gateway = new Gateway(fullCtx, new MemoryBus(), createGatewayMetrics(metrics.registry), config.wsHeartbeatMs);
   fullCtx.publish = (events) => gateway.publish(events);
+  fullCtx.notifyReadMoved = (userId, channelId, seq) => gateway.readMoved(userId, channelId, seq);
   app.server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
   // Before the HTTP server stops: sockets get 1012 so clients reconnect and resume.
   app.addHook('preClose', async () => gateway.close());

@@ -1,12 +1,25 @@
 import type { StoredChannelEvent } from '@relaydesk/protocol';
 
-/** What travels on the bus: the event, and its frame serialized once for every recipient. */
-export interface BusMessage {
+/** What travels on the bus: a numbered change, or an ephemeral notice (typing, read marker). */
+export type BusMessage = ChangeMessage | NoticeMessage;
+
+/** A committed change with its frame, serialized once for every recipient. */
+export interface ChangeMessage {
+  kind: 'change';
   workspaceId: string;
   event: StoredChannelEvent;
   frame: string;
   /** When it was published (after commit), for the delivery-latency metric. */
   publishedAt: number;
+}
+
+/** Not stored, not numbered: delivered to whoever listens now, or lost. */
+export interface NoticeMessage {
+  kind: 'notice';
+  frame: string;
+  /** For channel notices: the channel, and who caused it (not echoed back to them). */
+  channelId?: string;
+  fromUserId?: string;
 }
 
 /**

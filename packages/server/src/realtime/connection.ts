@@ -44,6 +44,7 @@ export class Connection {
   private live = false;
   private violations = 0;
   private refusals: number[] = [];
+  private readonly lastTyping = new Map<string, number>();
   private closed = false;
   /** Frames are handled one at a time, in arrival order (a `resume` completes before what follows it). */
   private frames: Promise<void> = Promise.resolve();
@@ -69,7 +70,7 @@ export class Connection {
     this.ws.on('close', () => this.dispose());
     try {
       for (const m of await ctx.storage.channels.membershipsOf(this.userId)) this.follow(m.channelId, m.workspaceId, m.lastSeq);
-      this.listen(userTopic(this.userId), (m) => this.onJoined(m));
+      this.listen(userTopic(this.userId), (m) => this.onUserMessage(m));
       this.send(frame({ type: 'ready', v: 1, userId: this.userId, heartbeatMs: ctx.config.wsHeartbeatMs }));
     } finally {
       setUp();
@@ -113,8 +114,13 @@ export class Connection {
     this.subscriptions.delete(topic);
   }
 
-  /** Added to a channel: follow it from just before the join, so the join is the first event. */
-  private onJoined(m: BusMessage): void {
+  /** The user topic: being added to a channel, or a notice for this user (read marker moved). */
+  private onUserMessage(m: BusMessage): void {
+    if (m.kind === 'notice') {
+      if (this.live) this.send(m.frame);
+      return;
+    }
+    // Added to a channel: follow it from just before the join, so the join is the first event.
     const { event } = m;
     if (event.event.type !== 'member.joined' || event.event.userId !== this.userId) return;
     if (!this.cursors.has(event.channelId)) this.follow(event.channelId, m.workspaceId, event.seq - 1);
@@ -122,6 +128,11 @@ export class Connection {
   }
 
   private onLive(m: BusMessage): void {
+    if (m.kind === 'notice') {
+      // Ephemeral (typing): only to live connections of others that follow the channel.
+      if (this.live && m.fromUserId !== this.userId && m.channelId && this.cursors.has(m.channelId)) this.send(m.frame);
+      return;
+    }
     const cursor = this.cursors.get(m.event.channelId);
     if (!cursor || !cursor.offer({ event: m.event, frame: m.frame })) return;
     this.deps.metrics.deliveryLatency.observe((Date.now() - m.publishedAt) / 1000);
@@ -197,10 +208,11 @@ export class Connection {
       return;
     }
     const f = parsed as ClientFrame;
+    const ref = 'ref' in f ? f.ref : undefined;
     const token = this.bucket.take();
     if (!token.ok) {
       this.deps.metrics.floodRejections.inc();
-      this.sendError(f.ref, 'RATE_LIMITED', 'Too many operations; slow down', token.retryAfterMs);
+      this.sendError(ref, 'RATE_LIMITED', 'Too many operations; slow down', token.retryAfterMs);
       const now = Date.now();
       this.refusals = this.refusals.filter((t) => now - t < FLOOD_WINDOW_MS);
       this.refusals.push(now);
@@ -210,10 +222,10 @@ export class Connection {
     try {
       await this.handle(f);
     } catch (err) {
-      if (err instanceof AppError) this.sendError(f.ref, err.code, err.message);
+      if (err instanceof AppError) this.sendError(ref, err.code, err.message);
       else {
         this.deps.ctx.logger.error({ err }, 'realtime operation failed');
-        this.sendError(f.ref, 'INTERNAL', 'Something went wrong on our side');
+        this.sendError(ref, 'INTERNAL', 'Something went wrong on our side');
       }
     }
   }
@@ -244,7 +256,27 @@ export class Connection {
         return this.ack(f.ref, {});
       case 'read':
         return this.ack(f.ref, { lastReadSeq: await markRead(ctx, this.userId, f.channelId, f.seq) });
+      case 'typing':
+        return this.typing(f.channelId);
     }
+  }
+
+  /**
+   * Forwards "typing" to the channel's other followers, at most every typingThrottleMs per
+   * channel; no answer (it is fire-and-forget). Only members of an active channel may type.
+   */
+  private typing(channelId: string): void {
+    const cursor = this.cursors.get(channelId);
+    if (!cursor) throw new AppError('NOT_A_MEMBER', 'Join the channel first');
+    const now = Date.now();
+    if (now - (this.lastTyping.get(channelId) ?? 0) < RealtimeLimits.typingThrottleMs) return;
+    this.lastTyping.set(channelId, now);
+    this.deps.bus.publish(channelTopic(cursor.workspaceId, channelId), {
+      kind: 'notice',
+      channelId,
+      fromUserId: this.userId,
+      frame: frame({ type: 'typing', channelId, userId: this.userId }),
+    });
   }
 
   private ack(ref: string | undefined, extra: { message?: unknown; lastReadSeq?: number }): void {

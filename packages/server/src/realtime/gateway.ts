@@ -6,7 +6,7 @@ import type { AppContext } from '../context.js';
 import { redeemWsTicket } from '../actions/wsTickets.js';
 import { channelTopic, userTopic, type Bus } from './bus.js';
 import { Connection, type EarlyFrame } from './connection.js';
-import { eventFrame } from './frames.js';
+import { eventFrame, frame } from './frames.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** Frames a client may send before `ready`; they are handled once the connection is set up. */
@@ -42,11 +42,16 @@ export class Gateway {
       for (const event of events) {
         const workspaceId = await this.workspaceIdOf(event.channelId);
         if (!workspaceId) continue;
-        const message = { workspaceId, event, frame: eventFrame(event), publishedAt: Date.now() };
+        const message = { kind: 'change' as const, workspaceId, event, frame: eventFrame(event), publishedAt: Date.now() };
         this.bus.publish(channelTopic(workspaceId, event.channelId), message);
         if (event.event.type === 'member.joined') this.bus.publish(userTopic(event.event.userId), message);
       }
     })().catch((err: unknown) => this.ctx.logger.error({ err }, 'publishing events failed'));
+  }
+
+  /** Tells every connection of a user that their read marker moved (unread badges everywhere). */
+  readMoved(userId: string, channelId: string, lastReadSeq: number): void {
+    this.bus.publish(userTopic(userId), { kind: 'notice', frame: frame({ type: 'read', channelId, lastReadSeq }) });
   }
 
   private async workspaceIdOf(channelId: string): Promise<string | undefined> {
