@@ -2,7 +2,7 @@ import { sql, SqliteAdapter, type Kysely, type RawBuilder, type Selectable } fro
 import type { MessageRecord, SearchRequest, SearchStore } from '../messagePort.js';
 import type { Database, MessagesTable } from './schema.js';
 import type { Dialect } from './connect.js';
-import { toMessage } from './messageStore.js';
+import { messageColumns, toMessage } from './messageStore.js';
 import { searchSqlite } from './searchSqlite.js';
 import { searchPostgres } from './searchPostgres.js';
 
@@ -49,11 +49,7 @@ export type DialectSearch = (db: Kysely<Database>, parts: SearchParts) => Promis
  */
 const SUBSTRING_RANK = 0.5;
 
-const MESSAGE_COLUMNS: (keyof MessagesTable)[] = [
-  'id', 'channel_id', 'seq', 'author_id', 'body', 'client_message_id', 'thread_root_id', 'reply_count',
-  'last_reply_at', 'mentions_channel', 'attachment_count', 'created_at', 'edited_at', 'deleted_at',
-];
-const columns = sql.join(MESSAGE_COLUMNS.map((c) => sql.ref(`m.${c}`)));
+const columns = sql.join(messageColumns.map((c) => sql.ref(`m.${c}`)));
 
 /** More terms than this add nothing a person types; the cap bounds the size of the SQL. */
 const MAX_TERMS = 16;
