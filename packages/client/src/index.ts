@@ -1,0 +1,10 @@
+export * from './api.js';
+export * from './backoff.js';
+export * from './client.js';
+export * from './cursors.js';
+export * from './errors.js';
+export * from './http.js';
+export * from './outbox.js';
+export * from './realtime.js';
+export * from './singleFlight.js';
+export { readSse } from './sseReader.js';
