@@ -21,4 +21,5 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   { files: ['scripts/**', 'bench/**'], rules: { 'no-console': 'off' } },
+  { files: ['packages/web/**', 'packages/client/**'], languageOptions: { globals: { ...globals.browser } } },
 );

@@ -1,0 +1,135 @@
+import { useEffect, useState } from 'react';
+import { isApiError, type Session } from '@relaydesk/client';
+import { api } from '../sdk.js';
+import { navigate } from '../router.js';
+import { getState, setState } from '../state/store.js';
+
+const back = (
+  <button type="button" className="link" onClick={() => navigate('/rooms')}>
+    ← Back to chat
+  </button>
+);
+
+/** /invite/:code — joins the workspace, or asks to log in first and comes back. */
+export function InvitePage({ code }: { code: string }) {
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api.workspaces.acceptInvite(code).then(
+      (ws) => {
+        localStorage.setItem('relaydesk.workspace', ws.id);
+        setState({ me: null });
+        navigate('/rooms', { replace: true });
+      },
+      (e) => {
+        if (isApiError(e, 'UNAUTHENTICATED') || (isApiError(e) && e.status === 401)) navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
+        else setError(isApiError(e, 'INVITE_INVALID') ? 'This invite link is invalid, expired or used up.' : 'Could not join.');
+      },
+    );
+  }, [code]);
+  return (
+    <main className="page">
+      <h1>Joining workspace…</h1>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {back}
+    </main>
+  );
+}
+
+export function SessionsPage() {
+  const [sessions, setSessions] = useState<Session[]>([]);
+  const load = () => api.auth.sessions().then((r) => setSessions(r.sessions), () => navigate('/login'));
+  useEffect(() => void load(), []);
+  return (
+    <main className="page">
+      {back}
+      <h1>Your sessions</h1>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Device</th>
+            <th scope="col">Last used</th>
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {sessions.map((s) => (
+            <tr key={s.id}>
+              <td>
+                {s.userAgent ?? 'Unknown device'} {s.current && <strong>(this device)</strong>}
+              </td>
+              <td>{new Date(s.lastUsedAt).toLocaleString()}</td>
+              <td>
+                {!s.current && (
+                  <button type="button" onClick={() => void api.auth.revokeSession(s.id).then(load)}>
+                    Sign out
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </main>
+  );
+}
+
+interface Stats {
+  openConnections: number;
+  messagesPerMinute: number;
+  activeUsers: number;
+}
+
+/** Live workspace figures for admins, refreshed every few seconds. */
+export function AdminPage() {
+  const [stats, setStats] = useState<Stats | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const workspaceId = getState().workspaceId ?? localStorage.getItem('relaydesk.workspace');
+    if (!workspaceId) return navigate('/rooms');
+    let stop = false;
+    const tick = () =>
+      api.http.request<Stats>('GET', `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/stats`).then(
+        (s) => !stop && setStats(s),
+        (e) => !stop && setError(isApiError(e) ? e.message : 'Could not load'),
+      );
+    void tick();
+    const t = setInterval(tick, 3000);
+    return () => {
+      stop = true;
+      clearInterval(t);
+    };
+  }, []);
+  return (
+    <main className="page">
+      {back}
+      <h1>Workspace admin</h1>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {stats && (
+        <dl className="stats" aria-live="polite">
+          <div>
+            <dt>Open connections</dt>
+            <dd data-testid="stat-connections">{stats.openConnections}</dd>
+          </div>
+          <div>
+            <dt>Messages per minute</dt>
+            <dd data-testid="stat-mpm">{stats.messagesPerMinute}</dd>
+          </div>
+          <div>
+            <dt>Active users</dt>
+            <dd data-testid="stat-active">{stats.activeUsers}</dd>
+          </div>
+        </dl>
+      )}
+    </main>
+  );
+}
