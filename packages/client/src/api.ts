@@ -1,6 +1,7 @@
 import type Type from 'typebox';
 import type * as P from '@relaydesk/protocol';
 import type { HttpTransport } from './http.js';
+import { uploadFile, type UploadOptions } from './upload.js';
 
 type S<T extends Type.TSchema> = Type.Static<T>;
 export type Workspace = S<typeof P.Workspace>;
@@ -19,6 +20,7 @@ export type SearchQuery = S<typeof P.SearchQuery>;
 export type HistoryQuery = S<typeof P.HistoryQuery>;
 export type User = P.User;
 export type Session = P.Session;
+export type FileInfo = P.FileInfo;
 export type PresenceStatus = 'online' | 'away' | 'offline';
 
 const enc = encodeURIComponent;
@@ -114,6 +116,12 @@ export class RelayDeskApi {
     pin: (id: string) => this.call<void>('PUT', `/api/v1/messages/${enc(id)}/pin`),
     unpin: (id: string) => this.call<void>('DELETE', `/api/v1/messages/${enc(id)}/pin`),
     receipts: (id: string) => this.get<S<typeof P.ReceiptList>>(`/api/v1/messages/${enc(id)}/receipts`),
+  };
+
+  // --- files ---
+  readonly files = {
+    upload: (channelId: string, file: Blob, name: string, options?: UploadOptions) => uploadFile(this.http, channelId, file, name, options),
+    get: (id: string) => this.get<P.FileInfo>(`/api/v1/files/${enc(id)}`),
   };
 
   // --- me ---

@@ -30,7 +30,9 @@ export class RelayDeskClient {
   }
 
   private async deliver(item: OutboxItem): Promise<Message> {
-    const { channelId, body, clientMessageId, threadRootId } = item;
+    const { channelId, body, clientMessageId, threadRootId, attachmentIds } = item;
+    // The socket's send frame carries no attachments: messages with files go over REST.
+    if (attachmentIds?.length) return this.api.channels.send(channelId, { body, clientMessageId, attachmentIds, ...(threadRootId ? { threadRootId } : {}) });
     if (this.realtime.state === 'online') {
       const ack = await this.realtime.request({ type: 'send', channelId, body, clientMessageId, ...(threadRootId ? { threadRootId } : {}) });
       if (ack.message) return ack.message;

@@ -41,9 +41,16 @@ export class HttpTransport {
   private readonly fetchImpl: typeof fetch;
   private readonly readCookies: () => string;
   private tokens: BearerTokens | null = null;
+  /**
+   * Bumped whenever the credentials change (a refresh, new tokens): a 401 to a request sent with
+   * older credentials is retried with the current ones instead of refreshing again.
+   */
+  private generation = 0;
   private sessionEndedListeners = new Set<() => void>();
   /** Shared by every request that meets a 401 while it runs. */
   readonly refresh: () => Promise<void>;
+  /** The refresh plus, if it fails, ending the session: shared too, so the session ends once. */
+  private readonly refreshOrEnd: () => Promise<void>;
 
   constructor(options: TransportOptions = {}) {
     this.baseUrl = options.baseUrl ?? '';
@@ -52,6 +59,7 @@ export class HttpTransport {
     this.readCookies = options.readCookies ?? (() => (typeof document === 'undefined' ? '' : document.cookie));
     if (options.onSessionEnded) this.sessionEndedListeners.add(options.onSessionEnded);
     this.refresh = singleFlight(() => this.doRefresh());
+    this.refreshOrEnd = singleFlight(() => this.doRefreshOrEnd());
   }
 
   onSessionEnded(listener: () => void): () => void {
@@ -61,6 +69,7 @@ export class HttpTransport {
 
   setTokens(tokens: BearerTokens | null): void {
     this.tokens = tokens;
+    this.generation += 1;
   }
 
   get bearerTokens(): BearerTokens | null {
@@ -86,9 +95,10 @@ export class HttpTransport {
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const sentWith = this.generation;
     const response = await this.send(method, path, options);
     if (response.status === 401 && options.refreshOn401 !== false) {
-      await this.refreshOrEnd();
+      await this.renew(sentWith);
       return this.parse<T>(await this.send(method, path, options));
     }
     return this.parse<T>(response);
@@ -96,9 +106,10 @@ export class HttpTransport {
 
   /** Fetch with auth (refreshing once on 401) but without reading the body: for streams. */
   async open(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const sentWith = this.generation;
     let response = await this.send(method, path, options);
     if (response.status === 401) {
-      await this.refreshOrEnd();
+      await this.renew(sentWith);
       response = await this.send(method, path, options);
     }
     if (!response.ok) await this.parse(response);
@@ -122,6 +133,16 @@ export class HttpTransport {
     }
   }
 
+  /** The fetch this transport uses, for requests it cannot build itself (multipart uploads). */
+  rawFetch(input: string, init: RequestInit): Promise<Response> {
+    return this.fetchImpl(input, { credentials: 'same-origin', ...init });
+  }
+
+  /** Reads a response the API's way: JSON, or an ApiError with the stable code. */
+  parseResponse<T>(response: Response): Promise<T> {
+    return this.parse<T>(response);
+  }
+
   private async parse<T>(response: Response): Promise<T> {
     if (response.status === 204) return undefined as T;
     const text = await response.text();
@@ -139,11 +160,18 @@ export class HttpTransport {
     );
   }
 
-  private async refreshOrEnd(): Promise<void> {
+  /** After a 401: refresh, unless the credentials already changed since the request was sent. */
+  private async renew(sentWith: number): Promise<void> {
+    if (this.generation !== sentWith) return;
+    await this.refreshOrEnd();
+  }
+
+  private async doRefreshOrEnd(): Promise<void> {
     try {
       await this.refresh();
     } catch (e) {
-      if (e instanceof ApiError && e.code === 'NETWORK_ERROR') throw e;
+      // The server could not answer (down, restarting, overloaded): the session may well be fine.
+      if (e instanceof ApiError && (e.status === 0 || e.status === 429 || e.status >= 500)) throw e;
       this.tokens = null;
       for (const listener of this.sessionEndedListeners) listener();
       throw new SessionEndedError(401, 'UNAUTHENTICATED', 'Your session has ended; log in again');
@@ -157,9 +185,10 @@ export class HttpTransport {
         await this.send('POST', '/api/v1/auth/refresh', { body: { refreshToken: this.tokens.refreshToken } }),
       );
       this.tokens = { accessToken: answer.accessToken, refreshToken: answer.refreshToken };
-      return;
+    } else {
+      await this.parse(await this.send('POST', '/api/v1/auth/refresh', {}));
     }
-    await this.parse(await this.send('POST', '/api/v1/auth/refresh', {}));
+    this.generation += 1;
   }
 }
 

@@ -7,4 +7,5 @@ export * from './http.js';
 export * from './outbox.js';
 export * from './realtime.js';
 export * from './singleFlight.js';
+export * from './upload.js';
 export { readSse } from './sseReader.js';

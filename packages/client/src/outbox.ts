@@ -8,6 +8,8 @@ export interface OutboxItem {
   channelId: string;
   body: string;
   threadRootId?: string;
+  /** Files uploaded before the message was queued (uploads need a connection; the send may wait). */
+  attachmentIds?: string[];
   createdAt: string;
   status: 'pending' | 'sending' | 'failed';
   error?: { code: string; message: string };
@@ -76,7 +78,7 @@ export class Outbox extends Emitter<OutboxEvents> {
   }
 
   /** Queues a message and tries to send it; resolves once it is persisted locally. */
-  async enqueue(message: { channelId: string; body: string; threadRootId?: string; clientMessageId?: string }): Promise<OutboxItem> {
+  async enqueue(message: { channelId: string; body: string; threadRootId?: string; attachmentIds?: string[]; clientMessageId?: string }): Promise<OutboxItem> {
     const id = message.clientMessageId ?? (this.options.newId ?? randomId)();
     const existing = this.items.get(id);
     if (existing) return existing;
@@ -85,6 +87,7 @@ export class Outbox extends Emitter<OutboxEvents> {
       channelId: message.channelId,
       body: message.body,
       ...(message.threadRootId ? { threadRootId: message.threadRootId } : {}),
+      ...(message.attachmentIds?.length ? { attachmentIds: message.attachmentIds } : {}),
       createdAt: (this.options.now?.() ?? new Date()).toISOString(),
       status: 'pending',
     };

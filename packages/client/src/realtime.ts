@@ -195,11 +195,10 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     this.pingTimer = setInterval(() => {
       this.request({ type: 'ping' }).catch(() => undefined);
       const ref = `r${this.refs}`;
-      const deadline = setTimeout(() => {
+      this.schedule(() => {
         // No pong: the server or the path to it is gone even if TCP has not noticed yet.
         if (this.pending.has(ref) && this.socket === socket) socket.onclose?.({ code: 4000, reason: 'pong timeout' });
       }, timeout);
-      this.timers.add(deadline);
     }, interval);
   }
 
@@ -375,10 +374,12 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
       this.setState('offline');
     };
     const online = () => {
+      // Nothing to do when stopped (or after a fatal close) or already connected/connecting.
+      if (this.stopped || this.socket) return;
       this.networkDown = false;
       this.backoff.reset();
       this.failures = 0;
-      this.setState('reconnecting');
+      if (!this.stream) this.setState('reconnecting');
       void this.connect();
     };
     window.addEventListener('offline', offline);

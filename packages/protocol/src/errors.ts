@@ -27,8 +27,22 @@ export const ErrorStatus = {
   SLUG_TAKEN: 409,
   INVITE_INVALID: 404,
   PAYLOAD_TOO_LARGE: 413,
+  /** An upload over UPLOAD_MAX_BYTES. */
+  FILE_TOO_LARGE: 413,
+  /** An image with more pixels than FileLimits.maxPixels (a decompression bomb). */
+  IMAGE_TOO_LARGE: 413,
+  /** The content's real type is not on the allowed list. */
+  FILE_TYPE_NOT_ALLOWED: 415,
+  /** An executable or script, whatever its name. */
+  FILE_EXECUTABLE: 415,
+  /** The name's extension says one type, the content another (a .png that is a PE file). */
+  FILE_TYPE_MISMATCH: 415,
+  /** Media that also carries markup or script (a polyglot). */
+  FILE_CONTENT_SUSPICIOUS: 415,
+  RANGE_NOT_SATISFIABLE: 416,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  TOO_MANY_CONNECTIONS: 429,
   INTERNAL: 500,
   NOT_READY: 503,
   REQUEST_TIMEOUT: 408,

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { Channel } from './channels.js';
+import { FileInfo, FileLimits } from './files.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const Timestamp = Type.String({ format: 'date-time' });
@@ -36,6 +37,8 @@ export const Message = Type.Object({
   mentions: Type.Object({ userIds: Type.Array(Type.String()), channel: Type.Boolean() }),
   reactions: Type.Array(Reaction),
   attachmentCount: Type.Integer(),
+  /** The files the message carries (none for a deleted message). */
+  attachments: Type.Array(FileInfo),
   pinned: Type.Boolean(),
   createdAt: Timestamp,
   editedAt: Type.Union([Timestamp, Type.Null()]),
@@ -55,6 +58,8 @@ export const SendMessageRequest = Type.Object(
     /** Chosen by the client (a UUID): a retried send with the same id returns the same message. */
     clientMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:.-]+$' })),
     threadRootId: Type.Optional(Id),
+    /** Uploaded files (POST /channels/{id}/files) of the sender's, in this channel, not yet attached. */
+    attachmentIds: Type.Optional(Type.Array(Id, { maxItems: FileLimits.perMessageMax, uniqueItems: true })),
   },
   { additionalProperties: false },
 );

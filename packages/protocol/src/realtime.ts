@@ -23,6 +23,13 @@ export const RealtimeLimits = {
   typingThrottleMs: 2_000,
   /** Clients stop showing "is typing" this long after the last notice. */
   typingTtlMs: 6_000,
+  /** Server-Sent Events fallback: a comment line (`: ping`) this often keeps proxies from timing out. */
+  sseHeartbeatMs: 15_000,
+  /** A user's last connection closed this long ago before they show as offline (no flapping on reload). */
+  presenceGraceMs: 10_000,
+  /** Connections (WebSocket and SSE together) per user and per client IP; the excess is refused (4029 / 429). */
+  maxConnectionsPerUser: 20,
+  maxConnectionsPerIp: 500,
 } as const;
 
 /** Close codes beside the standard ones (1008 policy, 1009 too big, 1012 restart, 1013 try later). */
@@ -31,7 +38,31 @@ export const CloseCodes = {
   forbiddenOrigin: 4003,
   flooding: 4008,
   slowConsumer: 4009,
+  /** Over the per-user or per-IP connection cap: close another connection (tab) first, or retry later. */
+  tooManyConnections: 4029,
 } as const;
+
+/** What one connection says about its user: `away` when the tab is hidden or the user idle. */
+export const ConnectionStatus = Type.Union([Type.Literal('active'), Type.Literal('away')]);
+export type ConnectionStatus = Type.Static<typeof ConnectionStatus>;
+
+/**
+ * A user's presence, aggregated over all their connections: `online` if any is active, `away`
+ * if every one is away, `offline` once the last one has been closed for the grace period.
+ */
+export const PresenceStatus = Type.Union([Type.Literal('online'), Type.Literal('away'), Type.Literal('offline')]);
+export type PresenceStatus = Type.Static<typeof PresenceStatus>;
+
+/** `GET /api/v1/workspaces/{id}/presence`: every member of the workspace with their status. */
+export const PresenceList = Type.Object({
+  presence: Type.Array(Type.Object({ userId: Type.String(), status: PresenceStatus })),
+});
+export type PresenceList = Type.Static<typeof PresenceList>;
+
+/** `GET /api/v1/realtime/stream?resume=…`: the SSE fallback; `resume` is a URL-encoded JSON object. */
+export const StreamQuery = Type.Object({ resume: Type.Optional(Type.String({ maxLength: 8192 })) }, { additionalProperties: false });
+/** The decoded `resume` of the stream: the last seq the client has per channel, like the `resume` frame. */
+export const ResumePositions = Type.Record(Type.String({ maxLength: 64 }), Type.Integer({ minimum: 0 }), { maxProperties: 10_000 });
 
 const Ref = Type.Optional(Type.String({ maxLength: 64 }));
 const Id = Type.String({ minLength: 1, maxLength: 64 });
@@ -63,6 +94,8 @@ export const ClientFrame = Type.Union([
   /** "I am typing" in a channel; send again every few seconds while typing continues. */
   Type.Object({ type: Type.Literal('typing'), channelId: Id }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('ping'), ref: Ref }, { additionalProperties: false }),
+  /** This connection's status (a new connection is `active`); answered with `ack`. */
+  Type.Object({ type: Type.Literal('presence'), ref: Ref, status: ConnectionStatus }, { additionalProperties: false }),
 ]);
 export type ClientFrame = Type.Static<typeof ClientFrame>;
 
@@ -89,5 +122,9 @@ export const ServerFrame = Type.Union([
   /** The user's read marker moved (on any of their connections): update unread badges. */
   Type.Object({ type: Type.Literal('read'), channelId: Type.String(), lastReadSeq: Type.Integer() }),
   Type.Object({ type: Type.Literal('pong'), ref: Type.Optional(Type.String()) }),
+  /** A user who shares a workspace with you changed status (sent only on changes). */
+  Type.Object({ type: Type.Literal('presence'), userId: Type.String(), status: PresenceStatus }),
+  /** Another member's read marker moved in a channel of at most `MessageLimits.receiptsMaxMembers` members. */
+  Type.Object({ type: Type.Literal('receipt'), channelId: Type.String(), userId: Type.String(), lastReadSeq: Type.Integer() }),
 ]);
 export type ServerFrame = Type.Static<typeof ServerFrame>;

@@ -6,9 +6,14 @@ import type { Clock } from './clock.js';
 import type { PasswordHasher } from './auth/passwords.js';
 import type { AccessTokens } from './auth/accessTokens.js';
 import type { StoredChannelEvent } from '@relaydesk/protocol';
+import type { PresenceReader } from './realtime/presence.js';
+import type { BlobStore } from './files/blobStore.js';
 
 /** Hears committed channel changes (the real-time gateway subscribes); never called before commit. */
 export type ChangePublisher = (events: StoredChannelEvent[]) => void;
+
+/** The real-time gateway's side of the context: wired by `buildApp` once the gateway exists. */
+export type RealtimeHooks = Pick<AppContext, 'publish' | 'notifyReadMoved' | 'notifyTyping' | 'notifyWorkspaceMembership' | 'presence'>;
 
 /** Everything an action may touch, built once at start-up and passed down explicitly. */
 export interface AppContext {
@@ -19,8 +24,16 @@ export interface AppContext {
   accessTokens: AccessTokens;
   logger: Logger;
   publish: ChangePublisher;
-  /** Ephemeral: tells the user's live connections their read marker in a channel moved. */
+  /** Ephemeral: tells the user's live connections their read marker in a channel moved (and small channels' members, as a receipt). */
   notifyReadMoved: (userId: string, channelId: string, lastReadSeq: number) => void;
+  /** Ephemeral: an (authorized) member is typing in a channel. */
+  notifyTyping: (userId: string, workspaceId: string, channelId: string) => void;
+  /** A user joined or left a workspace: their live connections start or stop hearing its members' presence. */
+  notifyWorkspaceMembership: (userId: string, workspaceId: string, member: boolean) => void;
+  /** Who is online, away or offline (aggregated over each user's connections). */
+  presence: PresenceReader;
+  /** Where uploaded file bytes live. */
+  blobs: BlobStore;
   /** Present when REDIS_URL is set: shared counters (and, later, fan-out) across nodes. */
   redis: Redis | undefined;
 }

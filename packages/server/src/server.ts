@@ -9,6 +9,10 @@ import { buildApp } from './http/app.js';
 import { seedDemo } from './seed/demo.js';
 import type { AppContext } from './context.js';
 import { connectRedis, waitForRedis } from './redis/connect.js';
+import path from 'node:path';
+import { FileLimits } from '@relaydesk/protocol';
+import { LocalDiskBlobStore } from './files/blobStore.js';
+import { sweepUnattached } from './actions/fileUploader.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -35,7 +39,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let app: FastifyInstance;
   let ctx: AppContext;
   try {
-    ({ app, ctx } = await buildApp({ config, storage, clock, passwords, accessTokens, redis, publish: () => undefined, notifyReadMoved: () => undefined }));
+    const blobs = new LocalDiskBlobStore(path.join(config.dataDir, 'uploads'));
+    ({ app, ctx } = await buildApp({ config, storage, clock, passwords, accessTokens, redis, blobs }));
     if (redis && !(await waitForRedis(redis))) app.log.warn('Redis is not answering yet; /ready reports it until it does');
     if (config.seedDemo && (await seedDemo(ctx))) app.log.info('seeded demo data');
     await app.listen({ port: config.port, host: config.host });
@@ -47,6 +52,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const sweep = setInterval(() => {
+    sweepUnattached(ctx, FileLimits.unattachedTtlMs).catch((err) => app.log.warn({ err }, 'sweeping unattached uploads failed'));
+  }, 10 * 60_000);
+  sweep.unref();
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -57,6 +66,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       (closing ??= (async () => {
         // Keep-alive connections that finish an in-flight request after close() began would hold
         // the server open until they time out; close each as soon as it goes idle.
+        clearInterval(sweep);
         const sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
         try {
           await app.close();

@@ -51,14 +51,15 @@ export async function acceptInvite(ctx: AppContext, userId: string, code: string
       throw new AlreadyMember(invite.workspaceId);
     }
     await tx.workspaces.addMember({ workspaceId: invite.workspaceId, userId, role: 'member', joinedAt: now });
-    return invite.workspaceId;
+    return { workspaceId: invite.workspaceId, isNew: true };
   }).catch((err: unknown) => {
     // Rolled back, so the use is not counted.
-    if (err instanceof AlreadyMember) return err.workspaceId;
+    if (err instanceof AlreadyMember) return { workspaceId: err.workspaceId, isNew: false };
     throw err;
   });
-  const workspace = joined && (await ctx.storage.workspaces.findById(joined));
+  const workspace = joined && (await ctx.storage.workspaces.findById(joined.workspaceId));
   if (!workspace) throw new AppError('INVITE_INVALID', 'This invite is not valid (unknown, expired, revoked or used up)');
+  if (joined.isNew) ctx.notifyWorkspaceMembership(userId, workspace.id, true);
   return workspace;
 }
 

@@ -2,6 +2,7 @@ import type { StoredChannelEvent } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
 import type { MessageRecord, Storage } from '../storage/port.js';
 import { AppError } from '../errors.js';
+import { removeBlobs } from './fileUploader.js';
 import { accessMessage, assertCanDelete, assertCanEdit } from '../policies/channelAccess.js';
 import { presentMessage } from '../presenters/chat.js';
 import { normalizeBody } from './messageBody.js';
@@ -35,15 +36,18 @@ export async function deleteMessage(ctx: AppContext, userId: string, messageId: 
   const { access, message } = await accessMessage(ctx, userId, messageId);
   assertCanDelete(access, message);
   const now = ctx.clock.now();
-  const events = (await changeChannel(ctx.storage, message.channelId, async (tx, seq) => {
+  const { events, files } = (await changeChannel(ctx.storage, message.channelId, async (tx, seq) => {
     await requireLive(tx, messageId);
     await tx.messages.markDeleted(messageId, now);
     await tx.messages.unpin(message.channelId, messageId);
+    // The rule for files: deleting a message deletes its attachments; they stop being served at commit.
+    const files = await tx.files.deleteForMessage(messageId, now);
     const events: StoredChannelEvent[] = [await recordChange(tx, message.channelId, userId, now, { type: 'message.deleted', messageId }, seq)];
     if (message.threadRootId) events.push(await threadUpdated(tx, message.channelId, userId, message.threadRootId, now));
-    return events;
+    return { events, files };
   }))!;
   ctx.publish(events);
+  await removeBlobs(ctx, files);
 }
 
 /** Re-read under the channel lock: a delete that committed meanwhile wins over this change. */

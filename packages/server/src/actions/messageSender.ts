@@ -44,7 +44,8 @@ export async function sendMessage(ctx: AppContext, userId: string, channelId: st
     if (earlier) return earlier;
   }
   await assertCanPost(ctx, access);
-  const body = normalizeBody(input.body);
+  const attachmentIds = input.attachmentIds ?? [];
+  const body = normalizeBody(input.body, { allowEmpty: attachmentIds.length > 0 });
   if (input.threadRootId) {
     const root = await ctx.storage.messages.findById(input.threadRootId);
     if (!root || root.channelId !== channelId || root.deletedAt !== null) throw new AppError('NOT_FOUND', 'No such thread');
@@ -66,12 +67,17 @@ export async function sendMessage(ctx: AppContext, userId: string, channelId: st
         replyCount: 0,
         lastReplyAt: null,
         mentionsChannel: mentions.channel,
-        attachmentCount: 0,
+        attachmentCount: attachmentIds.length,
         createdAt: now,
         editedAt: null,
         deletedAt: null,
       };
       await tx.messages.insert(message, mentions.userIds);
+      if ((await tx.files.attach(attachmentIds, userId, channelId, message.id)) !== attachmentIds.length) {
+        throw new AppError('VALIDATION_FAILED', 'Attach only your own uploads to this channel, each to one message', [
+          { field: 'attachmentIds', message: 'contains a file that is unknown, not yours, from another channel or already attached' },
+        ]);
+      }
       const events: StoredChannelEvent[] = [
         await recordChange(tx, channelId, userId, now, { type: 'message.created', message: await presentMessage(tx, message) }, seq),
       ];

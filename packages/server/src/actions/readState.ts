@@ -23,8 +23,7 @@ export function listUnreads(ctx: AppContext, userId: string): Promise<UnreadReco
 /** Who has read a message: members (other than its author) whose read marker reached it; small channels only. */
 export async function readReceipts(ctx: AppContext, userId: string, messageId: string): Promise<ChannelMemberProfile[]> {
   const { message } = await accessMessage(ctx, userId, messageId);
-  const members = await ctx.storage.channels.memberIds(message.channelId);
-  if (members.length > MessageLimits.receiptsMaxMembers) {
+  if ((await ctx.storage.channels.countMembers(message.channelId)) > MessageLimits.receiptsMaxMembers) {
     throw new AppError('RECEIPTS_UNAVAILABLE', `Read receipts are shown in channels of up to ${MessageLimits.receiptsMaxMembers} members`);
   }
   const readers = await ctx.storage.channels.readersAt(message.channelId, message.seq);

@@ -12,6 +12,7 @@ export async function createWorkspace(ctx: AppContext, userId: string, name: str
   await ctx.storage.transaction((tx) =>
     tx.workspaces.create(workspace, { workspaceId: workspace.id, userId, role: 'owner', joinedAt: now }),
   );
+  ctx.notifyWorkspaceMembership(userId, workspace.id, true);
   return workspace;
 }
 
@@ -56,4 +57,5 @@ export async function removeWorkspaceMember(ctx: AppContext, userId: string, wor
     return recorded;
   });
   ctx.publish(events);
+  ctx.notifyWorkspaceMembership(targetId, workspaceId, false);
 }

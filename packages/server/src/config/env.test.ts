@@ -73,4 +73,21 @@ describe('configuration', () => {
     assert.equal(config.seedDemo, false);
     assert.deepEqual(config.allowedOrigins, ['https://chat.example.com']);
   });
+
+  it('has real-time defaults (connection caps, presence grace, SSE heartbeat) and reads overrides', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.maxConnectionsPerUser, 20);
+    assert.equal(defaults.maxConnectionsPerIp, 500);
+    assert.equal(defaults.presenceGraceMs, 10_000);
+    assert.equal(defaults.sseHeartbeatMs, 15_000);
+    const set = loadConfig({ WS_MAX_CONNECTIONS_PER_USER: '5', WS_MAX_CONNECTIONS_PER_IP: '50', PRESENCE_GRACE_MS: '0', SSE_HEARTBEAT_MS: '1000' });
+    assert.deepEqual(
+      [set.maxConnectionsPerUser, set.maxConnectionsPerIp, set.presenceGraceMs, set.sseHeartbeatMs],
+      [5, 50, 0, 1000],
+    );
+    const problems = problemsOf({ WS_MAX_CONNECTIONS_PER_USER: '0', WS_MAX_CONNECTIONS_PER_IP: 'many', PRESENCE_GRACE_MS: '-1', SSE_HEARTBEAT_MS: '10' });
+    for (const name of ['WS_MAX_CONNECTIONS_PER_USER', 'WS_MAX_CONNECTIONS_PER_IP', 'PRESENCE_GRACE_MS', 'SSE_HEARTBEAT_MS']) {
+      assert.ok(problems.some((p) => p.startsWith(`${name}:`)), `${name} reported in ${problems.join(' | ')}`);
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import Type, { type TSchema } from 'typebox';
 import Value from 'typebox/value';
+import { FileLimits, RealtimeLimits } from '@relaydesk/protocol';
 
 /**
  * Every setting, as it arrives from the environment (strings). Defaults that depend on other
@@ -35,6 +36,13 @@ export const EnvSchema = Type.Object({
   PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 8192, default: 19_456 }),
   MESSAGE_EDIT_WINDOW_SECONDS: Type.Integer({ minimum: 0, default: 900 }),
   WS_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  WS_MAX_CONNECTIONS_PER_USER: Type.Integer({ minimum: 1, default: RealtimeLimits.maxConnectionsPerUser }),
+  WS_MAX_CONNECTIONS_PER_IP: Type.Integer({ minimum: 1, default: RealtimeLimits.maxConnectionsPerIp }),
+  PRESENCE_GRACE_MS: Type.Integer({ minimum: 0, default: RealtimeLimits.presenceGraceMs }),
+  SSE_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: RealtimeLimits.sseHeartbeatMs }),
+  UPLOAD_MAX_BYTES: Type.Integer({ minimum: 1, default: FileLimits.uploadMaxBytes }),
+  /** Comma-separated MIME types (detected from content) that may be uploaded; empty = the default list. */
+  UPLOAD_ALLOWED_TYPES: Type.String({ default: '' }),
 });
 export type Env = Type.Static<typeof EnvSchema>;
 
@@ -65,6 +73,16 @@ export interface Config {
   editWindowMs: number;
   /** WebSocket ping interval; a peer that misses a ping is dropped at the next one. */
   wsHeartbeatMs: number;
+  /** Real-time connections (WebSocket and SSE together) allowed per user and per client IP. */
+  maxConnectionsPerUser: number;
+  maxConnectionsPerIp: number;
+  /** How long after a user's last connection closes they still show (no offline flap on reload). */
+  presenceGraceMs: number;
+  /** Interval of the `: ping` comment on Server-Sent Event streams. */
+  sseHeartbeatMs: number;
+  uploadMaxBytes: number;
+  /** Empty: the default allowed list (files/typePolicy.ts). */
+  uploadAllowedTypes: string[];
 }
 
 export class ConfigError extends Error {
@@ -161,5 +179,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     passwordHashMemoryKiB: env.PASSWORD_HASH_MEMORY_KIB,
     editWindowMs: env.MESSAGE_EDIT_WINDOW_SECONDS * 1000,
     wsHeartbeatMs: env.WS_HEARTBEAT_MS,
+    maxConnectionsPerUser: env.WS_MAX_CONNECTIONS_PER_USER,
+    maxConnectionsPerIp: env.WS_MAX_CONNECTIONS_PER_IP,
+    presenceGraceMs: env.PRESENCE_GRACE_MS,
+    sseHeartbeatMs: env.SSE_HEARTBEAT_MS,
+    uploadMaxBytes: env.UPLOAD_MAX_BYTES,
+    uploadAllowedTypes: list(env.UPLOAD_ALLOWED_TYPES),
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import { Limits } from '@relaydesk/protocol';
-import type { AppContext } from '../context.js';
+import type { AppContext, RealtimeHooks } from '../context.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { loggerOptions } from '../observability/logger.js';
 import { RateLimits } from '../rateLimit/limiters.js';
@@ -18,9 +18,14 @@ import { registerChannelRoutes } from './routes/channels/routes.js';
 import { registerMessageRoutes } from './routes/messages/routes.js';
 import { registerMeRoutes } from './routes/me/routes.js';
 import { registerOpenApi } from './openapi.js';
+import { registerWebApp } from './webApp.js';
+import { registerFileRoutes } from './routes/files/routes.js';
 import { Gateway } from '../realtime/gateway.js';
 import { MemoryBus } from '../realtime/memoryBus.js';
 import { createGatewayMetrics } from '../realtime/metrics.js';
+import { MemoryPresence } from '../realtime/memoryPresence.js';
+import { Publisher } from '../realtime/publisher.js';
+import { registerRealtimeRoutes } from './routes/realtime/routes.js';
 
 /** An incoming X-Request-Id is kept only if it is short and plain, so it cannot forge log lines. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -31,7 +36,7 @@ export interface BuiltApp {
   metrics: Metrics;
 }
 
-export async function buildApp(ctx: Omit<AppContext, 'logger'>): Promise<BuiltApp> {
+export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHooks>): Promise<BuiltApp> {
   const { config } = ctx;
   const app = Fastify({
     logger: loggerOptions(config),
@@ -45,8 +50,23 @@ export async function buildApp(ctx: Omit<AppContext, 'logger'>): Promise<BuiltAp
     },
     return503OnClosing: true,
   });
-  const fullCtx: AppContext = { ...ctx, logger: app.log as unknown as AppContext['logger'] };
   const metrics = createMetrics();
+  const presence = new MemoryPresence(config.presenceGraceMs);
+  const bus = new MemoryBus();
+  const gatewayMetrics = createGatewayMetrics(metrics.registry);
+  // Actions reach the publisher through the context and the publisher needs the context: the
+  // hooks below are only called once it exists.
+  const fullCtx: AppContext = {
+    ...ctx,
+    logger: app.log as unknown as AppContext['logger'],
+    publish: (events) => publisher.publish(events),
+    notifyReadMoved: (userId, channelId, seq) => publisher.readMoved(userId, channelId, seq),
+    notifyTyping: (userId, workspaceId, channelId) => publisher.typing(userId, workspaceId, channelId),
+    notifyWorkspaceMembership: (userId, workspaceId, member) => publisher.workspaceMembershipChanged(userId, workspaceId, member),
+    presence,
+  };
+  const publisher = new Publisher(fullCtx, bus, presence, gatewayMetrics);
+  const gateway = new Gateway(fullCtx, bus, presence, publisher, gatewayMetrics);
   const limits = new RateLimits(config.rateLimits, ctx.redis);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -74,10 +94,10 @@ export async function buildApp(ctx: Omit<AppContext, 'logger'>): Promise<BuiltAp
   registerChannelRoutes(app, fullCtx);
   registerMessageRoutes(app, fullCtx);
   registerMeRoutes(app, fullCtx);
+  registerRealtimeRoutes(app, fullCtx, gateway);
+  await registerFileRoutes(app, fullCtx);
+  await registerWebApp(app);
 
-  const gateway = new Gateway(fullCtx, new MemoryBus(), createGatewayMetrics(metrics.registry), config.wsHeartbeatMs);
-  fullCtx.publish = (events) => gateway.publish(events);
-  fullCtx.notifyReadMoved = (userId, channelId, seq) => gateway.readMoved(userId, channelId, seq);
   app.server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
   // Before the HTTP server stops: sockets get 1012 so clients reconnect and resume.
   app.addHook('preClose', async () => gateway.close());

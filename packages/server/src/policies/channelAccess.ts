@@ -65,6 +65,12 @@ export async function assertCanPost(ctx: AppContext, a: ChannelAccess): Promise<
 /** Mark read: members only (archived channels can still be read). */
 export const assertCanMarkRead = requireMember;
 
+/** Typing: members of an active channel (an archived one takes no messages). */
+export function assertCanType(a: ChannelAccess): void {
+  requireMember(a);
+  requireActive(a);
+}
+
 /** Rename, set the topic: channel members or workspace admins; DMs have no name. */
 export function assertCanUpdate(a: ChannelAccess): void {
   if (isConversation(a.channel)) throw new AppError('FORBIDDEN', 'Conversations cannot be renamed');

@@ -1,3 +1,4 @@
+import { presentFile } from './files.js';
 import type { Channel, ChannelEventData, Invite, Member, Message, StoredChannelEvent, Workspace } from '@relaydesk/protocol';
 import type {
   ChannelRecord,
@@ -59,10 +60,13 @@ export function presentChannel(c: ChannelRecord, isMember: boolean, memberIds?: 
 /** Messages with their reactions, mentions and pins, in three queries for the whole batch. */
 export async function presentMessages(storage: Storage, records: MessageRecord[]): Promise<Message[]> {
   const ids = records.map((m) => m.id);
-  const [reactions, mentions, pinned] = await Promise.all([
+  // Most messages carry no files: the files query runs only for a batch where some do.
+  const withFiles = records.filter((m) => m.attachmentCount > 0 && m.deletedAt === null).map((m) => m.id);
+  const [reactions, mentions, pinned, files] = await Promise.all([
     storage.messages.reactionsFor(ids),
     storage.messages.mentionsFor(ids),
     storage.messages.pinnedAmong(ids),
+    withFiles.length > 0 ? storage.files.listForMessages(withFiles) : Promise.resolve([]),
   ]);
   return records.map((m) => {
     const byEmoji = new Map<string, string[]>();
@@ -83,6 +87,7 @@ export async function presentMessages(storage: Storage, records: MessageRecord[]
       mentions: { userIds: mentions.filter((x) => x.messageId === m.id).map((x) => x.userId), channel: m.mentionsChannel },
       reactions: [...byEmoji].map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds })),
       attachmentCount: m.attachmentCount,
+      attachments: files.filter((f) => f.messageId === m.id).map(presentFile),
       pinned: pinned.has(m.id),
       createdAt: iso(m.createdAt),
       editedAt: isoOrNull(m.editedAt),

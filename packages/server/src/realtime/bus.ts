@@ -1,7 +1,7 @@
 import type { StoredChannelEvent } from '@relaydesk/protocol';
 
-/** What travels on the bus: a numbered change, or an ephemeral notice (typing, read marker). */
-export type BusMessage = ChangeMessage | NoticeMessage;
+/** What travels on the bus: a numbered change, an ephemeral notice (typing, read marker, receipt, presence), or a workspace membership change. */
+export type BusMessage = ChangeMessage | NoticeMessage | WorkspaceMessage;
 
 /** A committed change with its frame, serialized once for every recipient. */
 export interface ChangeMessage {
@@ -20,12 +20,22 @@ export interface NoticeMessage {
   /** For channel notices: the channel, and who caused it (not echoed back to them). */
   channelId?: string;
   fromUserId?: string;
+  /** Set when one notice goes out on several topics (presence: every workspace of the user), so a listener of two delivers it once. */
+  id?: string;
+}
+
+/** On a user's topic: they joined or left a workspace, so their connections start or stop hearing its presence. */
+export interface WorkspaceMessage {
+  kind: 'workspace';
+  workspaceId: string;
+  member: boolean;
 }
 
 /**
  * Fan-out of committed changes to the connections that want them. Topics are namespaced by
- * workspace: `ws:{workspaceId}:ch:{channelId}` for a channel; `user:{userId}` carries what concerns
- * one user (being added to a channel, in any workspace).
+ * workspace: `ws:{workspaceId}:ch:{channelId}` for a channel, `ws:{workspaceId}:presence` for the
+ * presence of its members; `user:{userId}` carries what concerns one user (being added to a
+ * channel or a workspace, in any workspace).
  *
  * Guarantee: best effort, in publish order per topic, to subscribers alive at publish time. The
  * bus is not the source of truth: a subscriber that sees a gap in a channel's seq fills it from
@@ -39,5 +49,6 @@ export interface Bus {
 }
 
 export const channelTopic = (workspaceId: string, channelId: string) => `ws:${workspaceId}:ch:${channelId}`;
+export const presenceTopic = (workspaceId: string) => `ws:${workspaceId}:presence`;
 /** Not namespaced by workspace: it must reach a user's sockets for workspaces joined after they connected. */
 export const userTopic = (userId: string) => `user:${userId}`;

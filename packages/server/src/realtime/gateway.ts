@@ -1,66 +1,50 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { CloseCodes, RealtimeLimits, type StoredChannelEvent } from '@relaydesk/protocol';
+import { CloseCodes, RealtimeLimits } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
 import { redeemWsTicket } from '../actions/wsTickets.js';
-import { channelTopic, userTopic, type Bus } from './bus.js';
+import type { Bus } from './bus.js';
 import { Connection, type EarlyFrame } from './connection.js';
-import { eventFrame, frame } from './frames.js';
+import { SSE_HEADERS, SseStream } from './sseStream.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { PresenceStore } from './presence.js';
+import type { Publisher } from './publisher.js';
+import { Slots } from './slots.js';
 
 /** Frames a client may send before `ready`; they are handled once the connection is set up. */
 const MAX_EARLY_FRAMES = 32;
 /** Handshakes (ticket check + loading memberships) in progress at once; the rest get 1013. */
 const MAX_CONCURRENT_HANDSHAKES = 64;
 
+/** A taken pair of connection slots (IP and user); release it once when the connection ends. */
+export type Admission = { release: () => void };
+
 /**
- * The WebSocket endpoint `/ws` on the API's HTTP server. It authenticates upgrades with a
- * single-use ticket and the Origin allowlist, runs connections, pings them, and turns committed
- * changes (`publish`) into bus messages serialized once.
+ * The real-time endpoints on the API's HTTP server: the WebSocket `/ws` (single-use ticket,
+ * Origin allowlist, heartbeats, admission, connection caps) and the Server-Sent Events fallback,
+ * each client running a `Session`. What they deliver comes from the bus (see `Publisher`).
  */
 export class Gateway {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: RealtimeLimits.maxFrameBytes });
   private readonly connections = new Set<Connection>();
-  private readonly workspaceOf = new Map<string, string>();
+  private readonly streams = new Set<SseStream>();
   private handshakes = 0;
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly ipSlots: Slots;
+  private readonly userSlots: Slots;
 
   constructor(
     private readonly ctx: AppContext,
     private readonly bus: Bus,
+    private readonly presence: PresenceStore,
+    private readonly publisher: Publisher,
     private readonly metrics: GatewayMetrics,
-    heartbeatMs: number = RealtimeLimits.heartbeatMs,
   ) {
-    this.heartbeat = setInterval(() => this.beat(), heartbeatMs);
+    this.ipSlots = new Slots(ctx.config.maxConnectionsPerIp);
+    this.userSlots = new Slots(ctx.config.maxConnectionsPerUser);
+    this.heartbeat = setInterval(() => this.beat(), ctx.config.wsHeartbeatMs);
     this.heartbeat.unref();
-  }
-
-  /** Hands committed events to the bus: one frame string per event, whoever receives it. */
-  publish(events: StoredChannelEvent[]): void {
-    void (async () => {
-      for (const event of events) {
-        const workspaceId = await this.workspaceIdOf(event.channelId);
-        if (!workspaceId) continue;
-        const message = { kind: 'change' as const, workspaceId, event, frame: eventFrame(event), publishedAt: Date.now() };
-        this.bus.publish(channelTopic(workspaceId, event.channelId), message);
-        if (event.event.type === 'member.joined') this.bus.publish(userTopic(event.event.userId), message);
-      }
-    })().catch((err: unknown) => this.ctx.logger.error({ err }, 'publishing events failed'));
-  }
-
-  /** Tells every connection of a user that their read marker moved (unread badges everywhere). */
-  readMoved(userId: string, channelId: string, lastReadSeq: number): void {
-    this.bus.publish(userTopic(userId), { kind: 'notice', frame: frame({ type: 'read', channelId, lastReadSeq }) });
-  }
-
-  private async workspaceIdOf(channelId: string): Promise<string | undefined> {
-    let id = this.workspaceOf.get(channelId);
-    if (!id) {
-      id = (await this.ctx.storage.channels.findById(channelId))?.workspaceId;
-      if (id) this.workspaceOf.set(channelId, id);
-    }
-    return id;
   }
 
   /** For the HTTP server's 'upgrade' event. */
@@ -87,8 +71,9 @@ export class Gateway {
 
   /**
    * Refusals complete the upgrade and close with a code, because a browser cannot read the
-   * status of a failed upgrade but can read a close code: 4003 foreign Origin, 4001 bad ticket,
-   * 1013 too many handshakes at once (retry with backoff).
+   * status of a failed upgrade but can read a close code: 4003 foreign Origin, 4029 too many
+   * connections from this IP or for this user, 4001 bad ticket, 1013 too many handshakes at once
+   * (retry with backoff).
    */
   private async accept(ws: WebSocket, request: IncomingMessage, ticket: string | null, early: EarlyFrame[], stopKeeping: () => void): Promise<void> {
     const origin = request.headers.origin;
@@ -96,6 +81,14 @@ export class Gateway {
       this.metrics.refused.inc({ reason: 'origin' });
       return ws.close(CloseCodes.forbiddenOrigin, 'forbidden origin');
     }
+    // The IP's slot is taken before the ticket is even looked at, so a flood of upgrades from one
+    // address costs no database work.
+    const ip = this.clientIp(request);
+    if (!this.ipSlots.take(ip)) {
+      this.metrics.refused.inc({ reason: 'ip_cap' });
+      return ws.close(CloseCodes.tooManyConnections, 'too many connections from this address');
+    }
+    ws.once('close', () => this.ipSlots.release(ip));
     if (this.handshakes >= MAX_CONCURRENT_HANDSHAKES) {
       this.metrics.refused.inc({ reason: 'busy' });
       return ws.close(1013, 'busy: retry in a few seconds');
@@ -107,7 +100,15 @@ export class Gateway {
         this.metrics.refused.inc({ reason: 'ticket' });
         return ws.close(CloseCodes.badTicket, 'invalid, expired or used ticket');
       }
-      const connection = new Connection({ ctx: this.ctx, bus: this.bus, metrics: this.metrics }, ws, claimed.userId);
+      // Gone while the ticket was checked: its close event has passed, so nothing taken now would be given back.
+      if (ws.readyState !== ws.OPEN) return;
+      const { userId } = claimed;
+      if (!this.userSlots.take(userId)) {
+        this.metrics.refused.inc({ reason: 'user_cap' });
+        return ws.close(CloseCodes.tooManyConnections, 'too many connections for this user');
+      }
+      ws.once('close', () => this.userSlots.release(userId));
+      const connection = new Connection({ ...this.sessionDeps(), typing: (u, w, c) => this.publisher.typing(u, w, c) }, ws, userId);
       this.connections.add(connection);
       this.metrics.connections.inc();
       ws.on('close', () => {
@@ -124,6 +125,78 @@ export class Gateway {
     }
   }
 
+  /**
+   * The SSE fallback's admission, like an upgrade's: a slot for the IP and one for the user, and a
+   * place among the handshakes in progress (a reconnect storm must not replay all at once).
+   * Nothing is taken when it is refused.
+   */
+  admitStream(ip: string, userId: string): { admission: Admission } | { refused: 'busy' | 'ip_cap' | 'user_cap' } {
+    const refuse = (reason: 'busy' | 'ip_cap' | 'user_cap') => {
+      this.metrics.sseRefused.inc({ reason });
+      return { refused: reason };
+    };
+    if (this.handshakes >= MAX_CONCURRENT_HANDSHAKES) return refuse('busy');
+    if (!this.ipSlots.take(ip)) return refuse('ip_cap');
+    if (!this.userSlots.take(userId)) {
+      this.ipSlots.release(ip);
+      return refuse('user_cap');
+    }
+    // Given back when runStream has set the stream up.
+    this.handshakes++;
+    let released = false;
+    return {
+      admission: {
+        release: () => {
+          if (released) return;
+          released = true;
+          this.ipSlots.release(ip);
+          this.userSlots.release(userId);
+        },
+      },
+    };
+  }
+
+  /**
+   * Runs an admitted SSE stream on `res`: the head (`headers` plus the event-stream ones), then
+   * `ready`, the replay of `positions` like a `resume` frame, then live frames until either side
+   * ends it.
+   */
+  async runStream(res: ServerResponse, headers: OutgoingHttpHeaders, userId: string, positions: Record<string, number>, admission: Admission): Promise<void> {
+    let stream: SseStream | undefined;
+    try {
+      res.writeHead(200, { ...headers, ...SSE_HEADERS });
+      const started = new SseStream(this.sessionDeps(), res, userId, this.ctx.config.sseHeartbeatMs);
+      stream = started;
+      this.streams.add(started);
+      this.metrics.sseStreams.inc();
+      started.session.onClose(() => {
+        admission.release();
+        if (this.streams.delete(started)) this.metrics.sseStreams.dec();
+      });
+      await started.start(positions);
+    } catch (err) {
+      this.ctx.logger.error({ err }, 'SSE stream set-up failed');
+      if (stream) stream.session.close(1011, 'internal error');
+      else {
+        admission.release();
+        res.destroy();
+      }
+    } finally {
+      this.handshakes--;
+    }
+  }
+
+  private sessionDeps() {
+    return { ctx: this.ctx, bus: this.bus, metrics: this.metrics, presence: this.presence };
+  }
+
+  /** The address a connection counts against: the socket's peer, or the proxy's X-Forwarded-For when TRUST_PROXY is on (as for the API's per-IP limits). */
+  private clientIp(request: IncomingMessage): string {
+    const forwarded = request.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    return (this.ctx.config.trustProxy && first) || request.socket.remoteAddress || 'unknown';
+  }
+
   /** Drops peers that did not answer the previous ping. */
   private beat(): void {
     for (const c of this.connections) {
@@ -134,13 +207,16 @@ export class Gateway {
       c.alive = false;
       c.ws.ping();
     }
+    this.publisher.prune();
   }
 
   /** Shutdown: every client is told to reconnect (1012) and will resume elsewhere or later. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const c of this.connections) c.close(1012, 'server restarting');
+    for (const s of this.streams) s.session.close(1012, 'server restarting');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await this.presence.close();
     await this.bus.close();
   }
 }

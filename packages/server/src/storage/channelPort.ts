@@ -63,6 +63,7 @@ export interface ChannelStore {
   removeMember(channelId: string, userId: string): Promise<boolean>;
   listMembers(channelId: string): Promise<ChannelMemberProfile[]>;
   memberIds(channelId: string): Promise<string[]>;
+  countMembers(channelId: string): Promise<number>;
   /** Every channel the user belongs to, across workspaces, with its latest seq. */
   membershipsOf(userId: string): Promise<{ channelId: string; workspaceId: string; lastSeq: number }[]>;
   /** Moves the read marker forward only; returns the marker after the call. */

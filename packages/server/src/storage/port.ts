@@ -1,10 +1,12 @@
 import type { WorkspaceStore } from './workspacePort.js';
 import type { BlockStore, ChannelStore } from './channelPort.js';
 import type { EventStore, MessageStore, SearchStore } from './messagePort.js';
+import type { FileStore } from './filePort.js';
 
 export type * from './workspacePort.js';
 export type * from './channelPort.js';
 export type * from './messagePort.js';
+export type * from './filePort.js';
 
 /**
  * The storage port: what the domain needs from persistence, split by area. Timestamps are
@@ -101,6 +103,7 @@ export interface Storage {
   readonly messages: MessageStore;
   readonly events: EventStore;
   readonly search: SearchStore;
+  readonly files: FileStore;
   /**
    * Runs `work` in one transaction with a storage bound to it: all of it commits or none does.
    * Inside, use only `tx` (on SQLite the outer storage waits for the transaction to end).

@@ -16,6 +16,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Raw body, sent as is (with its own content-type header). */
   raw?: string | Buffer;
+  /** A multipart/form-data body (fetch writes the boundary into the content-type). */
+  form?: FormData;
   headers?: Record<string, string>;
   /** Send Origin and X-CSRF-Token like the web app does (default true). */
   browser?: boolean;
@@ -47,7 +49,7 @@ export class TestClient {
       const csrf = this.cookie('csrf');
       if (csrf && headers['x-csrf-token'] === undefined) headers['x-csrf-token'] = csrf;
     }
-    let body: string | Buffer | undefined = options.raw;
+    let body: string | Buffer | FormData | undefined = options.form ?? options.raw;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
@@ -68,6 +70,16 @@ export class TestClient {
   }
   delete<T = any>(path: string, options?: RequestOptions) {
     return this.request<T>('DELETE', path, options);
+  }
+
+  /** The response body as bytes (downloads), with status and headers. */
+  async download(path: string, options: { headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Headers; bytes: Buffer }> {
+    const headers: Record<string, string> = { ...options.headers };
+    const pathname = path.split('?')[0] ?? path;
+    const cookies = [...this.jar.entries()].filter(([, c]) => pathname.startsWith(c.path)).map(([n, c]) => `${n}=${c.value}`);
+    if (cookies.length > 0) headers.cookie = cookies.join('; ');
+    const res = await fetch(this.baseUrl + path, { headers, redirect: 'manual' });
+    return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
   }
 
   private store(line: string): void {

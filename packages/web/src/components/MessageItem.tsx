@@ -5,6 +5,7 @@ import { useChat } from '../state/store.js';
 import { openThread } from '../state/chat.js';
 import { Markdown } from './Markdown.js';
 import { EmojiPicker } from './EmojiPicker.js';
+import { Attachments } from './Attachments.js';
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
@@ -47,8 +48,9 @@ export const MessageItem = memo(function MessageItem({ message, grouped, inThrea
         <EditBox message={message} onDone={() => setEditing(false)} onError={setError} />
       ) : (
         <div className="message-body">
-          <Markdown text={message.body} />
+          {message.body && <Markdown text={message.body} />}
           {message.editedAt && <span className="edited"> (edited)</span>}
+          <Attachments files={message.attachments ?? []} />
         </div>
       )}
       {message.reactions.length > 0 && (

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Message, OutboxItem } from '@relaydesk/client';
 import { client } from '../sdk.js';
@@ -37,6 +37,7 @@ export function MessageList({ channelId }: { channelId: string }) {
   const focusId = useChat((s) => s.focusMessageId);
   const parent = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
+  const [awayFromBottom, setAwayFromBottom] = useState(false);
   const firstId = useRef<string | undefined>(undefined);
   const pending = useMemo(() => outbox.filter((o) => o.channelId === channelId && !o.threadRootId), [outbox, channelId]);
   const list = useMemo(
@@ -85,11 +86,13 @@ export function MessageList({ channelId }: { channelId: string }) {
     const el = parent.current;
     if (!el) return;
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (awayFromBottom === atBottom.current) setAwayFromBottom(!atBottom.current);
     if (el.scrollTop < 200) void loadOlder(channelId);
   }
 
   const jumpToLatest = () => {
     atBottom.current = true;
+    setAwayFromBottom(false);
     virtualizer.scrollToIndex(list.length - 1, { align: 'end' });
   };
 
@@ -125,7 +128,7 @@ export function MessageList({ channelId }: { channelId: string }) {
           })}
         </div>
       </div>
-      {!atBottom.current && (
+      {awayFromBottom && (
         <button type="button" className="jump-latest" onClick={jumpToLatest}>
           Jump to latest ↓
         </button>

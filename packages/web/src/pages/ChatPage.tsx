@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type MouseEvent } from 'react';
 import type { Message } from '@relaydesk/client';
 import { api } from '../sdk.js';
 import { useChat } from '../state/store.js';
@@ -23,6 +23,18 @@ export function ChatPage() {
   const threadRootId = useChat((s) => s.threadRootId);
   const announcement = useChat((s) => s.announcement);
 
+  // Phones: the channel list is a drawer. Opening it takes the focus into it; Escape or picking a
+  // channel closes it and gives the focus back to its toggle.
+  useEffect(() => {
+    if (!navOpen) return;
+    (document.querySelector<HTMLElement>('.sidebar [aria-current="page"]') ?? document.querySelector<HTMLElement>('.sidebar button'))?.focus();
+  }, [navOpen]);
+  const closeNav = () => {
+    if (!navOpen) return;
+    setNavOpen(false);
+    if (document.activeElement?.closest('.sidebar')) document.querySelector<HTMLElement>('.nav-toggle')?.focus();
+  };
+
   useEffect(() => {
     if (me) return setReady(true);
     bootstrap().then(
@@ -33,12 +45,12 @@ export function ChatPage() {
 
   if (!ready) return <p className="loading-screen">Loading RelayDesk…</p>;
   return (
-    <div className={`chat-layout${navOpen ? ' nav-open' : ''}`}>
-      <a href="#composer" className="skip-link">
+    <div className={`chat-layout${navOpen ? ' nav-open' : ''}`} onKeyDown={(e) => navOpen && e.key === 'Escape' && closeNav()}>
+      <a href="#composer" className="skip-link" onClick={focusComposer}>
         Skip to message box
       </a>
       <ConnectionBanner />
-      <Sidebar onNavigate={() => setNavOpen(false)} />
+      <Sidebar onNavigate={closeNav} />
       <main className="channel-view" aria-label="Conversation">
         {channelId ? <ChannelView channelId={channelId} onToggleNav={() => setNavOpen((o) => !o)} onSearch={() => setSearching(true)} /> : <EmptyState onToggleNav={() => setNavOpen((o) => !o)} />}
       </main>
@@ -49,6 +61,14 @@ export function ChatPage() {
       </div>
     </div>
   );
+}
+
+/** The skip link lands in the message box itself, not just near it (screen readers follow focus). */
+function focusComposer(e: MouseEvent<HTMLAnchorElement>) {
+  const box = document.querySelector<HTMLTextAreaElement>('#composer textarea');
+  if (!box) return;
+  e.preventDefault();
+  box.focus();
 }
 
 function EmptyState({ onToggleNav }: { onToggleNav: () => void }) {

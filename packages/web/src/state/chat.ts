@@ -153,10 +153,17 @@ async function loadReceipts(channelId: string): Promise<void> {
   }
 }
 
-export async function send(body: string, threadRootId?: string): Promise<void> {
+export async function send(body: string, threadRootId?: string, attachmentIds: string[] = []): Promise<void> {
   const channelId = getState().selectedChannelId;
   if (!channelId) return;
-  await client.outbox.enqueue({ channelId, body, ...(threadRootId ? { threadRootId } : {}) });
+  await client.outbox.enqueue({ channelId, body, ...(threadRootId ? { threadRootId } : {}), ...(attachmentIds.length ? { attachmentIds } : {}) });
+}
+
+/** Uploads a recorded voice message and sends it as a message of its own. */
+export async function sendVoice(channelId: string, audio: Blob, durationMs: number, threadRootId?: string): Promise<void> {
+  const ext = audio.type.includes('ogg') ? 'ogg' : 'webm';
+  const file = await api.files.upload(channelId, audio, `voice-message.${ext}`, { durationMs });
+  await client.outbox.enqueue({ channelId, body: '', attachmentIds: [file.id], ...(threadRootId ? { threadRootId } : {}) });
 }
 
 export async function openThread(rootId: string): Promise<void> {

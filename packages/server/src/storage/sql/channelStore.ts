@@ -179,6 +179,16 @@ export class SqlChannelStore implements ChannelStore {
     return rows.map((r) => r.user_id);
   }
 
+  async countMembers(channelId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('channel_members')
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
+      .where('channel_id', '=', channelId)
+      .executeTakeFirstOrThrow();
+    // PostgreSQL answers count(*) as a bigint string.
+    return Number(row.n);
+  }
+
   async membershipsOf(userId: string) {
     const rows = await this.db
       .selectFrom('channel_members as cm')

@@ -152,6 +152,25 @@ export interface BlocksTable {
   created_at: number;
 }
 
+export interface FilesTable {
+  id: string;
+  channel_id: string;
+  uploader_id: string;
+  message_id: string | null;
+  name: string;
+  mime: string;
+  size: number;
+  kind: string;
+  width: number | null;
+  height: number | null;
+  duration_ms: number | null;
+  blob_key: string;
+  thumbnail_key: string | null;
+  preview_key: string | null;
+  created_at: number;
+  deleted_at: number | null;
+}
+
 export interface ChatDatabase {
   workspaces: WorkspacesTable;
   workspace_members: WorkspaceMembersTable;
@@ -165,6 +184,7 @@ export interface ChatDatabase {
   pins: PinsTable;
   channel_events: ChannelEventsTable;
   blocks: BlocksTable;
+  files: FilesTable;
 }
 
 export type Database = AccountsDatabase & ChatDatabase;

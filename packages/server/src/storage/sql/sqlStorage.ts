@@ -11,6 +11,7 @@ import { SqlBlockStore } from './blockStore.js';
 import { SqlMessageStore } from './messageStore.js';
 import { SqlEventStore } from './eventStore.js';
 import { SqlSearchStore } from './searchStore.js';
+import { SqlFileStore } from './fileStore.js';
 
 /** The storage port on Kysely: one set of queries for SQLite and PostgreSQL. */
 export class SqlStorage implements Storage {
@@ -23,6 +24,7 @@ export class SqlStorage implements Storage {
   readonly messages: SqlMessageStore;
   readonly events: SqlEventStore;
   readonly search: SqlSearchStore;
+  readonly files: SqlFileStore;
 
   private constructor(
     private readonly db: Kysely<Database>,
@@ -38,6 +40,7 @@ export class SqlStorage implements Storage {
     this.messages = new SqlMessageStore(db);
     this.events = new SqlEventStore(db);
     this.search = new SqlSearchStore(db, dialect);
+    this.files = new SqlFileStore(db);
   }
 
   /** Connects and migrates to the latest schema before anything can use it. */

@@ -27,6 +27,7 @@ import { sendMessage } from '../../../actions/messageSender.js';
 import { readEventsJson, readHistory } from '../../../actions/history.js';
 import { listPins } from '../../../actions/pins.js';
 import { markRead } from '../../../actions/readState.js';
+import { startTyping } from '../../../actions/typing.js';
 import { presentChannel, presentMessage, presentMessages } from '../../../presenters/chat.js';
 
 const tags = ['channels'];
@@ -126,6 +127,11 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: AppContext): vo
     { schema: { tags: ['messages'], params: ChannelParams, response: { 200: Type.Object({ messages: Type.Array(Message) }) } }, config: auth },
     async (request) => ({ messages: await presentMessages(ctx.storage, await listPins(ctx, me(request), request.params.channelId)) }),
   );
+
+  r.post('/api/v1/channels/:channelId/typing', { schema: { tags, params: ChannelParams }, config: auth }, async (request, reply) => {
+    await startTyping(ctx, me(request), request.params.channelId);
+    return reply.code(204).send();
+  });
 
   r.post(
     '/api/v1/channels/:channelId/read',

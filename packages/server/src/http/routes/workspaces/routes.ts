@@ -12,6 +12,7 @@ import {
   InviteList,
   MemberList,
   OpenConversationRequest,
+  PresenceList,
   SearchQuery,
   SearchResults,
   RenameWorkspaceRequest,
@@ -30,6 +31,7 @@ import { acceptInvite, createInvite, listInvites, revokeInvite } from '../../../
 import { createChannel, openConversation } from '../../../actions/channelCreator.js';
 import { presentChannel, presentInvite, presentMember, presentMessages, presentWorkspace } from '../../../presenters/chat.js';
 import { searchMessages } from '../../../actions/messageSearch.js';
+import { workspacePresence } from '../../../actions/presence.js';
 
 const tags = ['workspaces'];
 const auth = { auth: 'required' as const };
@@ -68,6 +70,12 @@ export function registerWorkspaceRoutes(app: FastifyInstance, ctx: AppContext): 
     const members = await ctx.storage.workspaces.listMembers(request.params.workspaceId);
     return { members: members.map(presentMember) };
   });
+
+  r.get(
+    '/api/v1/workspaces/:workspaceId/presence',
+    { schema: { tags, params: WorkspaceParams, response: { 200: PresenceList } }, config: auth },
+    async (request) => ({ presence: await workspacePresence(ctx, me(request), request.params.workspaceId) }),
+  );
 
   r.patch(
     '/api/v1/workspaces/:workspaceId/members/:userId',

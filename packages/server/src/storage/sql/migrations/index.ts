@@ -3,6 +3,7 @@ import * as m0001 from './0001_accounts.js';
 import * as m0002 from './0002_chat.js';
 import * as m0003 from './0003_search.js';
 import * as m0004 from './0004_mention_index.js';
+import * as m0005 from './0005_files.js';
 
 /**
  * Migrations ship inside the build (no directory scanning at run time). Names sort in the order
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0002_chat': m0002,
   '0003_search': m0003,
   '0004_mention_index': m0004,
+  '0005_files': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,70 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError, SessionEndedError } from '@relaydesk/client';
+import { startTestServer, type TestServer } from '@relaydesk/server/dist/testing/testServer.js';
+import { newUserInput } from '@relaydesk/server/dist/testing/httpClient.js';
+import { sdkClient, signUp } from '../support/sdk.js';
+
+describe('SDK: the typed REST client against the real server (sqlite)', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  it('register, token, me: Bearer tokens are kept and used', async () => {
+    const client = sdkClient(server.url);
+    const input = newUserInput({ username: `Mixed_${Date.now().toString(36)}` });
+    const registered = await client.api.auth.register(input);
+    assert.equal(registered.user.username, input.username.toLowerCase());
+    assert.equal(client.http.bearerTokens, null, 'register sets cookies, not Bearer tokens');
+    const token = await client.api.auth.token({ username: input.email, password: input.password });
+    assert.equal(token.user.id, registered.user.id);
+    assert.deepEqual(client.http.bearerTokens, { accessToken: token.accessToken, refreshToken: token.refreshToken });
+    assert.equal((await client.api.auth.me()).user.id, registered.user.id);
+  });
+
+  it('workspace, channel, send (idempotent by clientMessageId), history', async () => {
+    const client = sdkClient(server.url);
+    const { user } = await signUp(client);
+    const workspace = await client.api.workspaces.create('Acme');
+    assert.equal(workspace.role, 'owner');
+    const channel = await client.api.workspaces.createChannel(workspace.id, { name: 'Release Planning' });
+    assert.equal(channel.slug, 'release-planning');
+    assert.ok((await client.api.workspaces.channels(workspace.id)).channels.some((c) => c.id === channel.id));
+
+    const first = await client.api.channels.send(channel.id, { body: '  first  ', clientMessageId: 'cm-1' });
+    assert.equal(first.body, 'first');
+    assert.equal(first.authorId, user.id);
+    const again = await client.api.channels.send(channel.id, { body: 'first', clientMessageId: 'cm-1' });
+    assert.equal(again.id, first.id, 'a retried send is the same message');
+    const second = await client.api.channels.send(channel.id, { body: 'second' });
+    assert.equal(second.seq, first.seq + 1);
+
+    const page = await client.api.channels.history(channel.id, { limit: 10 });
+    assert.deepEqual(page.messages.map((m) => m.body), ['second', 'first'], 'newest first, once each');
+    const feed = await client.api.channels.events(channel.id, first.seq - 1);
+    assert.deepEqual(feed.events.map((e) => e.seq), [first.seq, second.seq]);
+    assert.equal(feed.lastSeq, second.seq);
+  });
+
+  it('errors are ApiErrors with the stable code, status, details and requestId', async () => {
+    const client = sdkClient(server.url);
+    const invalid = await client.api.auth.register(newUserInput({ username: 'x' })).catch((e: unknown) => e);
+    assert.ok(invalid instanceof ApiError);
+    assert.equal(invalid.status, 400);
+    assert.equal(invalid.code, 'VALIDATION_FAILED');
+    assert.ok(invalid.requestId);
+    assert.ok(invalid.fieldMessage('username'), JSON.stringify(invalid.details));
+
+    await signUp(client);
+    await assert.rejects(client.api.channels.get('no-such-channel'), { name: 'ApiError', status: 404, code: 'NOT_FOUND' });
+  });
+
+  it('a client that never logged in gets SessionEndedError, not a refresh loop', async () => {
+    let ended = 0;
+    const client = sdkClient(server.url, {}, { onSessionEnded: () => ended++ });
+    await assert.rejects(client.api.auth.me(), (e: unknown) => e instanceof SessionEndedError);
+    assert.equal(ended, 1);
+  });
+});

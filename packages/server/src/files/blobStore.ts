@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+
+/**
+ * Where file bytes live. Keys are server-generated ids, never derived from user input. Local disk
+ * now; an S3-compatible store implements the same four calls.
+ */
+export interface BlobStore {
+  /** Moves a finished temporary file into the store under `key`. */
+  putFile(key: string, sourcePath: string): Promise<void>;
+  putBuffer(key: string, data: Buffer): Promise<void>;
+  /** Bytes [start, end] inclusive, or all of them. */
+  read(key: string, range?: { start: number; end: number }): Readable;
+  size(key: string): Promise<number>;
+  delete(key: string): Promise<void>;
+}
+
+const SAFE_KEY = /^[a-z0-9-]{8,80}(\.[a-z0-9]{1,8})?$/;
+
+export class LocalDiskBlobStore implements BlobStore {
+  constructor(readonly root: string) {
+    fs.mkdirSync(root, { recursive: true });
+  }
+
+  /** Two levels of fan-out keep directories small; the key shape is checked so no path escapes. */
+  private pathOf(key: string): string {
+    if (!SAFE_KEY.test(key)) throw new Error(`invalid blob key ${JSON.stringify(key)}`);
+    return path.join(this.root, key.slice(0, 2), key);
+  }
+
+  async putFile(key: string, sourcePath: string): Promise<void> {
+    const target = this.pathOf(key);
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    try {
+      await fsp.rename(sourcePath, target);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      await fsp.copyFile(sourcePath, target);
+      await fsp.rm(sourcePath, { force: true });
+    }
+  }
+
+  async putBuffer(key: string, data: Buffer): Promise<void> {
+    const target = this.pathOf(key);
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    await fsp.writeFile(target, data);
+  }
+
+  read(key: string, range?: { start: number; end: number }): Readable {
+    return fs.createReadStream(this.pathOf(key), range);
+  }
+
+  async size(key: string): Promise<number> {
+    return (await fsp.stat(this.pathOf(key))).size;
+  }
+
+  async delete(key: string): Promise<void> {
+    await fsp.rm(this.pathOf(key), { force: true });
+  }
+}

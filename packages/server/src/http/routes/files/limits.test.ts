@@ -1,0 +1,59 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DATABASES, startTestServer, type TestServer } from '../../../testing/testServer.js';
+import * as sample from '../../../testing/fileSamples.js';
+import { assertError, setUpTeam, type Person, type Team } from '../messages/fixtures.js';
+import { assertNoTemporaryFiles, download, filesUnder, upload, uploaded, uploadsDir } from './fixtures.js';
+
+const LIMIT = 64 * 1024;
+
+/** Text of exactly `n` bytes. */
+const textOf = (n: number) => Buffer.from('0123456789abcdef\n'.repeat(Math.ceil(n / 17)).slice(0, n));
+
+for (const database of DATABASES) {
+  describe(`Upload size limit (UPLOAD_MAX_BYTES lowered to ${LIMIT}) (${database})`, () => {
+    let server: TestServer;
+    let team: Team;
+    let alice: Person;
+
+    before(async () => {
+      server = await startTestServer({ database, env: { UPLOAD_MAX_BYTES: String(LIMIT) } });
+      team = await setUpTeam(server, 1);
+      alice = team.members[0]!;
+    });
+    after(() => server.close());
+
+    it('accepts a file of exactly the limit', async () => {
+      const bytes = textOf(LIMIT);
+      const file = await uploaded(alice, team.channelId, 'exact.txt', bytes);
+      assert.equal(file.size, LIMIT);
+      const served = await download(alice, file.id);
+      assert.ok(served.bytes.equals(bytes));
+      assertNoTemporaryFiles(server);
+    });
+
+    it('refuses one byte over with 413 FILE_TOO_LARGE and leaves no partial file in tmp or uploads', async () => {
+      const blobsBefore = filesUnder(uploadsDir(server));
+      assertError(await upload(alice, team.channelId, 'over.txt', textOf(LIMIT + 1)), 413, 'FILE_TOO_LARGE');
+      assertNoTemporaryFiles(server);
+      assert.deepEqual(filesUnder(uploadsDir(server)), blobsBefore);
+    });
+
+    it('refuses a much larger body while streaming it, and keeps serving the connection', async () => {
+      const blobsBefore = filesUnder(uploadsDir(server));
+      assertError(await upload(alice, team.channelId, 'huge.txt', textOf(8 * 1024 * 1024)), 413, 'FILE_TOO_LARGE');
+      assertNoTemporaryFiles(server);
+      assert.deepEqual(filesUnder(uploadsDir(server)), blobsBefore);
+      // The server is fine afterwards.
+      await uploaded(alice, team.channelId, 'after.txt', sample.text());
+    });
+
+    it('checks the size before the type: an oversized executable is 413, an oversized image too', async () => {
+      const pe = Buffer.concat([sample.peExecutable(), Buffer.alloc(LIMIT)]);
+      assertError(await upload(alice, team.channelId, 'big.png', pe), 413, 'FILE_TOO_LARGE');
+      const png = Buffer.concat([await sample.png(), Buffer.alloc(LIMIT)]);
+      assertError(await upload(alice, team.channelId, 'big.png', png), 413, 'FILE_TOO_LARGE');
+      assertNoTemporaryFiles(server);
+    });
+  });
+}

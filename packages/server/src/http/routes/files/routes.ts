@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { ChannelParams, FileInfo, FileParams } from '@relaydesk/protocol';
+import type { AppContext } from '../../../context.js';
+import { principalOf } from '../../plugins/authentication.js';
+import { AppError } from '../../../errors.js';
+import { uploadFile } from '../../../actions/fileUploader.js';
+import { readableFile } from '../../../actions/fileAccess.js';
+import { presentFile } from '../../../presenters/files.js';
+import { sendFile, type Variant } from './download.js';
+
+const tags = ['files'];
+const auth = { auth: 'required' as const };
+
+/**
+ * Uploads (multipart, one `file` part) and downloads. Multipart parsing is registered only in
+ * this scope: every other route keeps accepting JSON alone.
+ */
+export async function registerFileRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await app.register(async (scope) => {
+    await scope.register(multipart, {
+      // One over the limit, so the parser stops reading but the action sees the excess and answers 413.
+      limits: { fileSize: ctx.config.uploadMaxBytes + 1, files: 1, fields: 4, fieldSize: 1024, parts: 5 },
+      throwFileSizeLimit: false,
+    });
+    const r = scope.withTypeProvider<TypeBoxTypeProvider>();
+
+    r.post(
+      '/api/v1/channels/:channelId/files',
+      {
+        schema: {
+          tags,
+          params: ChannelParams,
+          querystring: Type.Object({ durationMs: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
+          response: { 201: FileInfo },
+        },
+        config: auth,
+      },
+      async (request, reply) => {
+        const userId = principalOf(request).user.id;
+        if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data in a part named "file"');
+        const part = await request.file();
+        if (!part || part.fieldname !== 'file') throw new AppError('VALIDATION_FAILED', 'A part named "file" is required', [{ field: 'file', message: 'is required' }]);
+        const fieldDuration = (part.fields.durationMs as { value?: unknown } | undefined)?.value;
+        const durationMs = request.query.durationMs ?? (fieldDuration === undefined ? undefined : Number(fieldDuration));
+        try {
+          const file = await uploadFile(ctx, userId, request.params.channelId, {
+            filename: part.filename,
+            mimetype: part.mimetype,
+            stream: part.file,
+            ...(durationMs === undefined ? {} : { durationMs }),
+          });
+          return reply.code(201).send(presentFile(file));
+        } finally {
+          // A refusal before the stream was read (no access, wrong type): drain it so the reply can go out.
+          part.file.resume();
+        }
+      },
+    );
+
+    r.get('/api/v1/files/:fileId', { schema: { tags, params: FileParams, response: { 200: FileInfo } }, config: auth }, async (request) =>
+      presentFile(await readableFile(ctx, principalOf(request).user.id, request.params.fileId)),
+    );
+
+    for (const variant of ['content', 'thumbnail', 'preview'] as const satisfies readonly Variant[]) {
+      r.get(`/api/v1/files/:fileId/${variant}`, { schema: { tags, params: FileParams }, config: auth }, async (request, reply) => {
+        const file = await readableFile(ctx, principalOf(request).user.id, request.params.fileId);
+        return sendFile(ctx, request, reply, file, variant);
+      });
+    }
+  });
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { MessageLimits, RealtimeLimits, type PresenceStatus, type StoredChannelEvent } from '@relaydesk/protocol';
+import type { AppContext } from '../context.js';
+import { channelTopic, presenceTopic, userTopic, type Bus } from './bus.js';
+import { eventFrame, frame } from './frames.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { PresenceStore } from './presence.js';
+import { KeyedQueue } from './keyedQueue.js';
+import { Throttle } from './throttle.js';
+
+/**
+ * Turns what happened into bus messages, each frame serialized once whoever receives it:
+ * committed changes (`publish`), and the ephemeral notices — typing, read markers, receipts,
+ * workspace joins and leaves, presence. Actions reach it through the context's hooks.
+ */
+export class Publisher {
+  private readonly workspaceOf = new Map<string, string>();
+  private readonly typingThrottle = new Throttle(RealtimeLimits.typingThrottleMs);
+  /** Publishes of one user's presence (or one member's receipts in a channel) in the order they happened. */
+  private readonly ordered = new KeyedQueue();
+  /** Makes presence notice ids unique across nodes. */
+  private readonly nodeId = randomUUID();
+  private noticeCounter = 0;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly bus: Bus,
+    private readonly presence: PresenceStore,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    presence.onChange((userId, status) => void this.presenceChanged(userId, status));
+  }
+
+  /** Hands committed events to the bus: one frame string per event, whoever receives it. */
+  publish(events: StoredChannelEvent[]): void {
+    void (async () => {
+      for (const event of events) {
+        const workspaceId = await this.workspaceIdOf(event.channelId);
+        if (!workspaceId) continue;
+        const message = { kind: 'change' as const, workspaceId, event, frame: eventFrame(event), publishedAt: Date.now() };
+        this.bus.publish(channelTopic(workspaceId, event.channelId), message);
+        if (event.event.type === 'member.joined') this.bus.publish(userTopic(event.event.userId), message);
+      }
+    })().catch((err: unknown) => this.ctx.logger.error({ err }, 'publishing events failed'));
+  }
+
+  /**
+   * A read marker moved: every connection of the user updates its unread badges (`read`), and in
+   * a channel small enough for receipts the other members see it (`receipt`).
+   */
+  readMoved(userId: string, channelId: string, lastReadSeq: number): void {
+    this.bus.publish(userTopic(userId), { kind: 'notice', frame: frame({ type: 'read', channelId, lastReadSeq }) });
+    // Ordered per member and channel: a later marker never arrives before an earlier one.
+    this.ordered
+      .run(`receipt:${channelId}:${userId}`, async () => {
+        const workspaceId = await this.workspaceIdOf(channelId);
+        if (!workspaceId || (await this.ctx.storage.channels.countMembers(channelId)) > MessageLimits.receiptsMaxMembers) return;
+        this.metrics.receipts.inc();
+        this.bus.publish(channelTopic(workspaceId, channelId), {
+          kind: 'notice',
+          channelId,
+          fromUserId: userId,
+          frame: frame({ type: 'receipt', channelId, userId, lastReadSeq }),
+        });
+      })
+      .catch((err: unknown) => this.ctx.logger.error({ err }, 'publishing a receipt failed'));
+  }
+
+  /** "Typing" (already authorized) to the channel's other followers, at most every typingThrottleMs per user and channel. */
+  typing(userId: string, workspaceId: string, channelId: string): void {
+    if (!this.typingThrottle.allow(`${userId}:${channelId}`)) return;
+    this.bus.publish(channelTopic(workspaceId, channelId), {
+      kind: 'notice',
+      channelId,
+      fromUserId: userId,
+      frame: frame({ type: 'typing', channelId, userId }),
+    });
+  }
+
+  /** Joined or left a workspace: the user's connections start or stop hearing its presence, and its members see the newcomer. */
+  workspaceMembershipChanged(userId: string, workspaceId: string, member: boolean): void {
+    this.bus.publish(userTopic(userId), { kind: 'workspace', workspaceId, member });
+    if (!member) return;
+    this.ordered
+      .run(`presence:${userId}`, async () => {
+        const status = (await this.presence.statuses([userId])).get(userId) ?? 'offline';
+        if (status !== 'offline') this.bus.publish(presenceTopic(workspaceId), this.presenceNotice(userId, status));
+      })
+      .catch((err: unknown) => this.ctx.logger.error({ err }, 'publishing presence failed'));
+  }
+
+  /** A user's aggregate status changed: tell every workspace they are in, in the order it changed. */
+  private presenceChanged(userId: string, status: PresenceStatus): Promise<void> {
+    return this.ordered
+      .run(`presence:${userId}`, async () => {
+        const workspaces = await this.ctx.storage.workspaces.listForUser(userId);
+        this.metrics.presenceChanges.inc({ status });
+        const notice = this.presenceNotice(userId, status);
+        for (const w of workspaces) this.bus.publish(presenceTopic(w.id), notice);
+      })
+      .catch((err: unknown) => this.ctx.logger.error({ err }, 'publishing presence failed'));
+  }
+
+  private presenceNotice(userId: string, status: PresenceStatus) {
+    return { kind: 'notice' as const, id: `${this.nodeId}:${++this.noticeCounter}`, frame: frame({ type: 'presence', userId, status }) };
+  }
+
+  private async workspaceIdOf(channelId: string): Promise<string | undefined> {
+    let id = this.workspaceOf.get(channelId);
+    if (!id) {
+      id = (await this.ctx.storage.channels.findById(channelId))?.workspaceId;
+      if (id) this.workspaceOf.set(channelId, id);
+    }
+    return id;
+  }
+
+  /** Forgets typing throttles that have run out (called on the heartbeat). */
+  prune(): void {
+    this.typingThrottle.prune();
+  }
+}

@@ -1,0 +1,297 @@
+import { randomUUID } from 'node:crypto';
+import { CloseCodes, RealtimeLimits, type ConnectionStatus, type ErrorCode } from '@relaydesk/protocol';
+import type { AppContext } from '../context.js';
+import { presentEvent } from '../presenters/chat.js';
+import { channelTopic, presenceTopic, userTopic, type Bus, type BusMessage, type WorkspaceMessage } from './bus.js';
+import { ChannelCursor, type OutgoingEvent } from './channelCursor.js';
+import { eventFrame, frame } from './frames.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { PresenceStore } from './presence.js';
+
+/**
+ * How a session reaches its client: a WebSocket, or a Server-Sent Events response. The session
+ * decides what to send and when; the transport only carries frames (JSON strings).
+ */
+export interface Transport {
+  write(frame: string): void;
+  /** Bytes written but not yet taken by the peer (what a client that stops reading makes us hold). */
+  readonly bufferedBytes: number;
+  /** Ends the connection; `code` is a WebSocket close code (an SSE stream simply ends). */
+  close(code: number, reason: string): void;
+}
+
+export interface SessionDeps {
+  ctx: AppContext;
+  bus: Bus;
+  metrics: GatewayMetrics;
+  presence: PresenceStore;
+}
+
+/** Presence notices seen recently: one change is published on every workspace topic its user is in. */
+const RECENT_NOTICES = 16;
+
+/**
+ * What a client follows, whatever the transport. It follows every channel its user belongs to and
+ * delivers each change exactly once, in seq order: live events wait until the client has said
+ * where it stands (`resume`), and any gap — a reordered or lost publish — is filled from storage.
+ * It also hears the user's notices (read marker), typing and receipts of its channels, and the
+ * presence of everyone in its user's workspaces, and counts as one of the user's connections for
+ * presence.
+ */
+export class Session {
+  /** Unique across nodes: the presence store tells connections apart by it. */
+  readonly id = randomUUID();
+  private readonly cursors = new Map<string, ChannelCursor>();
+  private readonly subscriptions = new Map<string, () => void>();
+  private live = false;
+  private closed = false;
+  private readonly recentNotices: string[] = [];
+  /** Workspace joins and leaves heard while the workspace list is being read, applied after it. */
+  private pendingWorkspaceChanges: WorkspaceMessage[] | undefined = [];
+  /** Presence updates of this connection, in order; the removal at the end is the last. */
+  private presenceChain: Promise<void> = Promise.resolve();
+  private readonly closeListeners: (() => void)[] = [];
+
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly transport: Transport,
+    readonly userId: string,
+  ) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Called once when the session ends, for whatever reason. */
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  /** Follows the user's channels and workspaces, registers with presence, then says `ready`. */
+  async start(heartbeatMs: number): Promise<void> {
+    const { ctx } = this.deps;
+    // The user topic first: a channel or workspace joined while memberships are being read is
+    // then heard, and following is idempotent, so hearing it twice is harmless.
+    this.listen(userTopic(this.userId), (m) => this.onUserMessage(m));
+    this.updatePresence('active');
+    const [channels, workspaces] = await Promise.all([ctx.storage.channels.membershipsOf(this.userId), ctx.storage.workspaces.listForUser(this.userId)]);
+    for (const m of channels) this.follow(m.channelId, m.workspaceId, m.lastSeq);
+    for (const w of workspaces) this.listenPresence(w.id);
+    const heard = this.pendingWorkspaceChanges ?? [];
+    this.pendingWorkspaceChanges = undefined;
+    for (const m of heard) this.onWorkspaceChange(m);
+    this.send(frame({ type: 'ready', v: 1, userId: this.userId, heartbeatMs }));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.transport.close(code, reason);
+    this.dispose();
+  }
+
+  /** The transport ended (the peer went away): release everything. */
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const unsubscribe of this.subscriptions.values()) unsubscribe();
+    this.subscriptions.clear();
+    this.cursors.clear();
+    const { presence, ctx } = this.deps;
+    this.presenceChain = this.presenceChain
+      .then(() => presence.remove(this.userId, this.id))
+      .catch((err: unknown) => ctx.logger.error({ err }, 'presence update failed'));
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  /** This connection's presence status (a new one is `active`). */
+  setStatus(status: ConnectionStatus): void {
+    this.updatePresence(status);
+  }
+
+  private updatePresence(status: ConnectionStatus): void {
+    // After the removal nothing may bring the connection back.
+    if (this.closed) return;
+    const { presence, ctx } = this.deps;
+    this.presenceChain = this.presenceChain
+      .then(() => presence.set(this.userId, this.id, status))
+      .catch((err: unknown) => ctx.logger.error({ err }, 'presence update failed'));
+  }
+
+  /** The workspace of a channel this session follows (the user is a member), if it does. */
+  workspaceOf(channelId: string): string | undefined {
+    return this.cursors.get(channelId)?.workspaceId;
+  }
+
+  private listen(topic: string, handler: (m: BusMessage) => void): void {
+    // A connection closed during set-up must not leave subscriptions behind.
+    if (!this.closed && !this.subscriptions.has(topic)) this.subscriptions.set(topic, this.deps.bus.subscribe(topic, handler));
+  }
+
+  private unlisten(topic: string): void {
+    this.subscriptions.get(topic)?.();
+    this.subscriptions.delete(topic);
+  }
+
+  private listenPresence(workspaceId: string): void {
+    this.listen(presenceTopic(workspaceId), (m) => this.onPresence(m));
+  }
+
+  private follow(channelId: string, workspaceId: string, delivered: number): ChannelCursor {
+    let cursor = this.cursors.get(channelId);
+    if (cursor) return cursor;
+    cursor = new ChannelCursor(channelId, workspaceId, delivered);
+    this.cursors.set(channelId, cursor);
+    this.listen(channelTopic(workspaceId, channelId), (m) => this.onLive(m));
+    return cursor;
+  }
+
+  private unfollow(channelId: string): void {
+    const cursor = this.cursors.get(channelId);
+    if (!cursor) return;
+    this.cursors.delete(channelId);
+    this.unlisten(channelTopic(cursor.workspaceId, channelId));
+  }
+
+  /** The user topic: added to a channel, joined or left a workspace, or a notice for this user (read marker). */
+  private onUserMessage(m: BusMessage): void {
+    if (m.kind === 'notice') {
+      if (this.live) this.send(m.frame);
+      return;
+    }
+    if (m.kind === 'workspace') {
+      if (this.pendingWorkspaceChanges) this.pendingWorkspaceChanges.push(m);
+      else this.onWorkspaceChange(m);
+      return;
+    }
+    // Added to a channel: follow it from just before the join, so the join is the first event.
+    const { event } = m;
+    if (event.event.type !== 'member.joined' || event.event.userId !== this.userId) return;
+    if (!this.cursors.has(event.channelId)) this.follow(event.channelId, m.workspaceId, event.seq - 1);
+    this.onLive(m);
+  }
+
+  /** Presence is shared with the user's workspaces: a join starts hearing one, a leave stops it. */
+  private onWorkspaceChange(m: WorkspaceMessage): void {
+    if (m.member) this.listenPresence(m.workspaceId);
+    else this.unlisten(presenceTopic(m.workspaceId));
+  }
+
+  private onPresence(m: BusMessage): void {
+    if (m.kind !== 'notice' || !this.live) return;
+    if (m.id !== undefined) {
+      if (this.recentNotices.includes(m.id)) return;
+      this.recentNotices.push(m.id);
+      if (this.recentNotices.length > RECENT_NOTICES) this.recentNotices.shift();
+    }
+    this.send(m.frame);
+  }
+
+  private onLive(m: BusMessage): void {
+    if (m.kind === 'workspace') return;
+    if (m.kind === 'notice') {
+      // Ephemeral (typing, receipts): only to live connections of others that follow the channel.
+      if (this.live && m.fromUserId !== this.userId && m.channelId && this.cursors.has(m.channelId)) this.send(m.frame);
+      return;
+    }
+    const cursor = this.cursors.get(m.event.channelId);
+    if (!cursor || !cursor.offer({ event: m.event, frame: m.frame })) return;
+    this.deps.metrics.deliveryLatency.observe((Date.now() - m.publishedAt) / 1000);
+    void this.pump(cursor);
+  }
+
+  /** Sends what is contiguous; fills a gap from storage. */
+  private async pump(cursor: ChannelCursor): Promise<void> {
+    if (!this.live || cursor.filling > 0 || this.closed) return;
+    this.deliver(cursor, cursor.drain());
+    const gapEnd = cursor.gapUpTo();
+    if (gapEnd !== undefined) await this.fill(cursor, gapEnd);
+  }
+
+  /** Reads from storage up to `upTo`. Fills of one channel queue behind each other, never overlap. */
+  private fill(cursor: ChannelCursor, upTo: number): Promise<void> {
+    cursor.filling++;
+    cursor.fillChain = cursor.fillChain
+      .then(async () => {
+        while (cursor.delivered < upTo && !this.closed && this.cursors.get(cursor.channelId) === cursor) {
+          const batch = await this.deps.ctx.storage.events.after(cursor.channelId, cursor.delivered, Math.min(500, upTo - cursor.delivered));
+          if (batch.length === 0) break;
+          this.deps.metrics.replayed.inc(batch.length);
+          for (const record of batch) {
+            const event = presentEvent(record);
+            cursor.offer({ event, frame: eventFrame(event) });
+          }
+          this.deliver(cursor, cursor.drain());
+        }
+      })
+      .finally(() => {
+        cursor.filling--;
+      });
+    return cursor.fillChain.then(() => this.pump(cursor));
+  }
+
+  private deliver(cursor: ChannelCursor, items: OutgoingEvent[]): void {
+    for (const { event, frame: text } of items) {
+      this.send(text);
+      this.deps.metrics.delivered.inc();
+      // Removed from the channel: the removal is the last thing this connection hears of it.
+      if (event.event.type === 'member.left' && event.event.userId === this.userId) {
+        this.unfollow(cursor.channelId);
+        return;
+      }
+    }
+  }
+
+  send(text: string): void {
+    if (this.closed) return;
+    this.transport.write(text);
+    // A client that does not read must not make the server buffer without bound.
+    if (this.transport.bufferedBytes > RealtimeLimits.maxBufferedBytes) {
+      this.deps.metrics.slowConsumers.inc();
+      this.close(CloseCodes.slowConsumer, 'slow consumer: reconnect and resume');
+    }
+  }
+
+  sendError(ref: string | undefined, code: ErrorCode | 'INVALID_FRAME', message: string, retryAfterMs?: number): void {
+    this.send(frame({ type: 'error', ...(ref ? { ref } : {}), code, message, ...(retryAfterMs ? { retryAfterMs } : {}) }));
+  }
+
+  /** Before any operation: a client that never said where it stands goes live from where it connected. */
+  async ensureLive(): Promise<void> {
+    if (!this.live) await this.resume({});
+  }
+
+  /**
+   * The client's position per channel. Each named channel replays from storage what came after
+   * it (or gets `reset` when too far behind); channels not named continue from where this
+   * session started. Then live delivery begins.
+   */
+  async resume(positions: Record<string, number>, ref?: string): Promise<void> {
+    const { ctx } = this.deps;
+    // Every named channel is positioned before live delivery starts, so nothing goes out from a
+    // position the client did not ask for.
+    const replays: { cursor: ChannelCursor; head: number }[] = [];
+    for (const [channelId, lastSeq] of Object.entries(positions)) {
+      const cursor = this.cursors.get(channelId);
+      if (!cursor) {
+        this.sendError(ref, 'NOT_FOUND', `Not a member of channel ${channelId}`);
+        continue;
+      }
+      const head = (await ctx.storage.channels.findById(channelId))?.lastSeq ?? lastSeq;
+      if (head - lastSeq > RealtimeLimits.maxReplay || lastSeq > head) {
+        cursor.skipTo(head);
+        this.send(frame({ type: 'reset', channelId, lastSeq: head }));
+      } else {
+        cursor.skipTo(lastSeq);
+        replays.push({ cursor, head });
+      }
+    }
+    this.live = true;
+    for (const { cursor, head } of replays) {
+      await this.fill(cursor, head);
+      // Also when the replay ended at the user's own removal: then nothing follows it.
+      this.send(frame({ type: 'resumed', channelId: cursor.channelId, lastSeq: cursor.delivered }));
+    }
+    for (const cursor of this.cursors.values()) await this.pump(cursor);
+  }
+}

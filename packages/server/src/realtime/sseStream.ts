@@ -1,0 +1,75 @@
+import type { ServerResponse } from 'node:http';
+import { CloseCodes } from '@relaydesk/protocol';
+import { Session, type SessionDeps, type Transport } from './session.js';
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  // nginx would otherwise buffer the stream.
+  'x-accel-buffering': 'no',
+} as const;
+
+/**
+ * One Server-Sent Events response (the fallback for networks that block WebSocket): the same
+ * session and frames as a socket, each written as `data: <json>`, with `: ping` comments so that
+ * proxies keep an idle stream open. The client cannot send on it; it uses the REST API.
+ */
+export class SseStream {
+  readonly session: Session;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    deps: SessionDeps,
+    private readonly res: ServerResponse,
+    userId: string,
+    private readonly heartbeatMs: number,
+  ) {
+    const transport: Transport = {
+      write: (text) => this.write(`data: ${text}\n\n`),
+      // What the response and the socket under it hold: grows when the reader stalls.
+      get bufferedBytes() {
+        return res.writableLength;
+      },
+      close: (code, reason) => this.end(code, reason),
+    };
+    this.session = new Session(deps, transport, userId);
+    this.heartbeat = setInterval(() => this.write(': ping\n\n'), heartbeatMs);
+    this.heartbeat.unref();
+    res.on('error', () => undefined);
+    res.on('close', () => this.gone());
+    // The client may have left while the request was authenticated: its close event has passed.
+    if (res.destroyed || !res.socket || res.socket.destroyed) this.gone();
+  }
+
+  private gone(): void {
+    clearInterval(this.heartbeat);
+    this.session.dispose();
+  }
+
+  /** `ready`, then the replay after `positions` (exactly like a `resume` frame), then live frames. */
+  async start(positions: Record<string, number>): Promise<void> {
+    await this.session.start(this.heartbeatMs);
+    await this.session.resume(positions);
+  }
+
+  private write(chunk: string): void {
+    if (!this.res.destroyed && !this.res.writableEnded) this.res.write(chunk);
+  }
+
+  /**
+   * A slow consumer is cut off at once: what it has not read would never drain. Otherwise the
+   * reason goes out as a comment and the stream ends after what is queued; the client reconnects
+   * and resumes either way.
+   */
+  private end(code: number, reason: string): void {
+    clearInterval(this.heartbeat);
+    if (code === CloseCodes.slowConsumer) {
+      this.res.destroy();
+      return;
+    }
+    this.write(`: close ${code} ${reason}\n\n`);
+    this.res.end();
+    // A reader that stopped reading would hold the response open (and a shutdown with it).
+    setTimeout(() => this.res.destroy(), 1000).unref();
+  }
+}

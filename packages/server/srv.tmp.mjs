@@ -1,0 +1,11 @@
+import Fastify from 'fastify';
+const t0 = Date.now();
+const app = Fastify({ forceCloseConnections: 'idle' });
+app.get('/s', async (req, reply) => { reply.hijack(); const s = req.raw.socket;
+  s.on('end', () => console.log('server: socket end (FIN) at', Date.now() - t0));
+  s.on('close', () => console.log('server: socket close at', Date.now() - t0));
+  reply.raw.on('close', () => console.log('server: res close at', Date.now() - t0));
+  reply.raw.writeHead(200, {'content-type':'text/event-stream'}); reply.raw.write('data: x\n\n'); });
+await app.listen({ port: 0, host: '127.0.0.1' });
+console.log('port', app.server.address().port);
+setTimeout(async () => { const t = Date.now(); await app.close(); console.log('close took', Date.now() - t); }, 2000);
