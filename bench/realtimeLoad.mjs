@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import Database from '../packages/server/node_modules/better-sqlite3/lib/index.js';
 import { Histogram } from './realtime/histogram.mjs';
-import { children, spawnNode, starters } from './realtime/targets.mjs';
+import { children, spawnNode, starters, tempDirs } from './realtime/targets.mjs';
 import { summarizeProfile } from './realtime/profileSummary.mjs';
 
 const { values: opts } = parseArgs({
@@ -362,6 +362,7 @@ async function runTarget(sc, name) {
 
 function printScenario(sc, results) {
   const names = Object.keys(results);
+  if (names.length === 0) return;
   const rows = [
     ['connections held (end)', (r) => `${r.held.toLocaleString('en')}/${r.connections.toLocaleString('en')}`],
     ['connect time', (r) => `${r.connectSeconds.toFixed(1)} s`],
@@ -396,7 +397,11 @@ function targetChecks(all) {
     const ws = all[k]?.ws;
     if (r && ws) {
       const x = ratio(r.memory.rssPerConnection, ws.memory.rssPerConnection);
-      lines.push(`(${k}) memory per idle connection, relaydesk / ws: ${kib(r.memory.rssPerConnection)} / ${kib(ws.memory.rssPerConnection)} = ${x.toFixed(2)}x (target ≤ 1.5x) ${verdict(x <= 1.5)}`);
+      const h = ratio(r.memory.heapPerConnection, ws.memory.heapPerConnection);
+      lines.push(
+        `(${k}) memory per idle connection (RSS), relaydesk / ws: ${kib(r.memory.rssPerConnection)} / ${kib(ws.memory.rssPerConnection)} = ${x.toFixed(2)}x (target ≤ 1.5x) ${verdict(x <= 1.5)}` +
+          ` [V8 heap + external alone: ${h.toFixed(2)}x]`,
+      );
     }
   }
   for (const k of ['b', 'c']) {
@@ -422,7 +427,10 @@ function targetChecks(all) {
 // --- run ---------------------------------------------------------------------------------------
 
 async function stopEverything() {
+  const exits = [...children].map((child) => new Promise((resolve) => child.once('exit', resolve)));
   for (const child of children) child.kill('SIGKILL');
+  await Promise.all(exits);
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
 }
 process.on('SIGINT', () => {
   void stopEverything().then(() => process.exit(130));
@@ -441,7 +449,12 @@ try {
     console.log(`\n${sc.title}`);
     results[key] = {};
     for (const name of targetNames) {
-      results[key][name] = await runTarget(sc, name);
+      try {
+        results[key][name] = await runTarget(sc, name);
+      } catch (err) {
+        console.error(`  ${name}: failed: ${err.stack ?? err}`);
+        await stopEverything();
+      }
       await sleep(2000);
     }
     printScenario(sc, results[key]);

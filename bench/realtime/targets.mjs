@@ -23,8 +23,9 @@ const root = path.resolve(here, '../..');
 /** Open files for every child: 10,000 sockets plus SQLite and the rest. */
 export const NOFILE = 65_536;
 
-/** Every child process this run started, so an interrupted run can end them. */
+/** Every child process this run started and every temporary directory, so an interrupted run can clean up. */
 export const children = new Set();
+export const tempDirs = new Set();
 
 /** Runs node in a child with a raised open-file limit (bash's ulimit, then exec: same pid). */
 export function spawnNode(args, { env, stdio }) {
@@ -166,7 +167,11 @@ async function seedRelayDesk(dataDir, { connections, roomSize }, workspaces) {
  */
 export async function startRelayDesk(scenario, { serverArgs, tickets, workspaces }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-bench-rt-'));
-  const cleanup = () => fs.rmSync(dataDir, { recursive: true, force: true });
+  tempDirs.add(dataDir);
+  const cleanup = () => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    tempDirs.delete(dataDir);
+  };
   try {
     const { users, channels } = await seedRelayDesk(dataDir, scenario, workspaces);
     const port = await freePort();

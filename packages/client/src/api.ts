@@ -78,6 +78,7 @@ export class RelayDeskApi {
     openConversation: (id: string, userIds: string[]) =>
       this.call<Channel>('POST', `/api/v1/workspaces/${enc(id)}/conversations`, { userIds }),
     search: (id: string, query: SearchQuery) => this.get<SearchResults>(`/api/v1/workspaces/${enc(id)}/search`, query),
+    stats: (id: string) => this.get<P.WorkspaceStats>(`/api/v1/workspaces/${enc(id)}/stats`),
     presence: (id: string) =>
       this.get<{ presence: { userId: string; status: PresenceStatus }[] }>(`/api/v1/workspaces/${enc(id)}/presence`),
   };

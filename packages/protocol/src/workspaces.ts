@@ -65,3 +65,15 @@ export const AcceptInviteRequest = Type.Object({ code: Type.String({ minLength: 
 export const WorkspaceParams = Type.Object({ workspaceId: Id });
 export const WorkspaceMemberParams = Type.Object({ workspaceId: Id, userId: Id });
 export const WorkspaceInviteParams = Type.Object({ workspaceId: Id, inviteId: Id });
+
+/** Live figures for workspace admins (per node; see docs/operations.md). */
+export const WorkspaceStats = Type.Object({
+  /** WebSocket and event-stream connections of the workspace's members. */
+  openConnections: Type.Integer(),
+  /** Messages created in the workspace's channels over the last 60 seconds. */
+  messagesPerMinute: Type.Integer(),
+  /** Members who are online or away right now. */
+  activeUsers: Type.Integer(),
+  members: Type.Integer(),
+});
+export type WorkspaceStats = Type.Static<typeof WorkspaceStats>;

@@ -13,7 +13,7 @@ import type { BlobStore } from './files/blobStore.js';
 export type ChangePublisher = (events: StoredChannelEvent[]) => void;
 
 /** The real-time gateway's side of the context: wired by `buildApp` once the gateway exists. */
-export type RealtimeHooks = Pick<AppContext, 'publish' | 'notifyReadMoved' | 'notifyTyping' | 'notifyWorkspaceMembership' | 'presence'>;
+export type RealtimeHooks = Pick<AppContext, 'publish' | 'notifyReadMoved' | 'notifyTyping' | 'notifyWorkspaceMembership' | 'presence' | 'liveActivity'>;
 
 /** Everything an action may touch, built once at start-up and passed down explicitly. */
 export interface AppContext {
@@ -32,6 +32,11 @@ export interface AppContext {
   notifyWorkspaceMembership: (userId: string, workspaceId: string, member: boolean) => void;
   /** Who is online, away or offline (aggregated over each user's connections). */
   presence: PresenceReader;
+  /** Live figures for the admin page: open connections of these users, messages created in the workspace in the last minute. */
+  liveActivity: {
+    connections(userIds: string[]): number;
+    messagesLastMinute(workspaceId: string): number;
+  };
   /** Where uploaded file bytes live. */
   blobs: BlobStore;
   /** Present when REDIS_URL is set: shared counters (and, later, fan-out) across nodes. */

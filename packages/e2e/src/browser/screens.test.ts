@@ -228,7 +228,7 @@ describe('Web app in a real browser: accessibility, keyboard, themes and phone',
 
     // The drawer opens with the focus in it (on the current channel); Escape closes it, back to its toggle.
     const toggle = conversation(page).getByRole('button', { name: 'Show channels' });
-    const nav = page.getByRole('navigation', { name: 'Channels' });
+    const nav = page.getByRole('navigation', { name: 'Channels', includeHidden: true }); // found closed too
     await toggle.click();
     await nav.getByRole('button', { name: /^Development Team\b/ }).and(page.locator(':focus')).waitFor();
     await page.keyboard.press('Escape');
@@ -241,7 +241,7 @@ describe('Web app in a real browser: accessibility, keyboard, themes and phone',
 
     // It shows the channels, and closes on picking one.
     await toggle.click();
-    const general = page.getByRole('navigation', { name: 'Channels' }).getByRole('button', { name: /^General\b/ });
+    const general = nav.getByRole('button', { name: /^General\b/ });
     await eventually(
       async () => (await general.boundingBox())?.x ?? -1,
       (x) => x >= 0,

@@ -64,6 +64,10 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHo
     notifyTyping: (userId, workspaceId, channelId) => publisher.typing(userId, workspaceId, channelId),
     notifyWorkspaceMembership: (userId, workspaceId, member) => publisher.workspaceMembershipChanged(userId, workspaceId, member),
     presence,
+    liveActivity: {
+      connections: (userIds) => gateway.connectionsOf(userIds),
+      messagesLastMinute: (workspaceId) => publisher.messageRate.perWindow(workspaceId),
+    },
   };
   const publisher = new Publisher(fullCtx, bus, presence, gatewayMetrics);
   const gateway = new Gateway(fullCtx, bus, presence, publisher, gatewayMetrics);

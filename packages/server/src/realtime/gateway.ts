@@ -47,6 +47,11 @@ export class Gateway {
     this.heartbeat.unref();
   }
 
+  /** Open connections (sockets and streams) of these users on this node. */
+  connectionsOf(userIds: string[]): number {
+    return userIds.reduce((sum, id) => sum + this.userSlots.count(id), 0);
+  }
+
   /** For the HTTP server's 'upgrade' event. */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(request.url ?? '/', 'http://localhost');

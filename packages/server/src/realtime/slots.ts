@@ -12,6 +12,10 @@ export class Slots {
     return true;
   }
 
+  count(key: string): number {
+    return this.taken.get(key) ?? 0;
+  }
+
   release(key: string): void {
     const n = (this.taken.get(key) ?? 0) - 1;
     if (n > 0) this.taken.set(key, n);

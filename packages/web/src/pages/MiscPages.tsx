@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { isApiError, type Session } from '@relaydesk/client';
+import type { WorkspaceStats } from '@relaydesk/protocol';
 import { api } from '../sdk.js';
 import { navigate } from '../router.js';
 import { getState, setState } from '../state/store.js';
@@ -79,22 +80,17 @@ export function SessionsPage() {
   );
 }
 
-interface Stats {
-  openConnections: number;
-  messagesPerMinute: number;
-  activeUsers: number;
-}
 
-/** Live workspace figures for admins, refreshed every few seconds. */
+/** Live workspace figures for admins (open connections, messages per minute, active users), refreshed every 3 seconds. */
 export function AdminPage() {
-  const [stats, setStats] = useState<Stats | null>(null);
+  const [stats, setStats] = useState<WorkspaceStats | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const workspaceId = getState().workspaceId ?? localStorage.getItem('relaydesk.workspace');
     if (!workspaceId) return navigate('/rooms');
     let stop = false;
     const tick = () =>
-      api.http.request<Stats>('GET', `/api/v1/workspaces/${encodeURIComponent(workspaceId)}/stats`).then(
+      api.workspaces.stats(workspaceId).then(
         (s) => !stop && setStats(s),
         (e) => !stop && setError(isApiError(e) ? e.message : 'Could not load'),
       );

@@ -13,6 +13,7 @@ import {
   MemberList,
   OpenConversationRequest,
   PresenceList,
+  WorkspaceStats,
   SearchQuery,
   SearchResults,
   RenameWorkspaceRequest,
@@ -32,6 +33,7 @@ import { createChannel, openConversation } from '../../../actions/channelCreator
 import { presentChannel, presentInvite, presentMember, presentMessages, presentWorkspace } from '../../../presenters/chat.js';
 import { searchMessages } from '../../../actions/messageSearch.js';
 import { workspacePresence } from '../../../actions/presence.js';
+import { workspaceStats } from '../../../actions/workspaceStats.js';
 
 const tags = ['workspaces'];
 const auth = { auth: 'required' as const };
@@ -70,6 +72,12 @@ export function registerWorkspaceRoutes(app: FastifyInstance, ctx: AppContext): 
     const members = await ctx.storage.workspaces.listMembers(request.params.workspaceId);
     return { members: members.map(presentMember) };
   });
+
+  r.get(
+    '/api/v1/workspaces/:workspaceId/stats',
+    { schema: { tags, params: WorkspaceParams, response: { 200: WorkspaceStats } }, config: auth },
+    async (request) => workspaceStats(ctx, me(request), request.params.workspaceId),
+  );
 
   r.get(
     '/api/v1/workspaces/:workspaceId/presence',
