@@ -29,6 +29,12 @@ export class RelayDeskClient {
     });
   }
 
+  /** Stops the connection and the outbox's retries (unsent messages stay in the outbox store). */
+  close(): void {
+    this.realtime.stop();
+    this.outbox.stop();
+  }
+
   private async deliver(item: OutboxItem): Promise<Message> {
     const { channelId, body, clientMessageId, threadRootId, attachmentIds } = item;
     // The socket's send frame carries no attachments: messages with files go over REST.

@@ -26,6 +26,21 @@ const now = () => new Date(clock++);
 const network = () => new ApiError(0, 'NETWORK_ERROR', 'offline');
 
 describe('Outbox', () => {
+  it('after a transient failure it retries by itself (no reconnect needed), not before the server\'s hint', async () => {
+    const d = fakeDeliver((_item, attempt) => (attempt === 1 ? new ApiError(429, 'RATE_LIMITED', 'slow down', null, [], 150) : undefined));
+    const outbox = new Outbox({ deliver: d.deliver, now });
+    const started = Date.now();
+    await outbox.enqueue({ channelId: 'c1', body: 'hi', clientMessageId: 'r1' }); // starts the first attempt
+    await sleep(20);
+    assert.equal(d.attempts.length, 1);
+    assert.equal(outbox.list()[0]?.status, 'pending');
+    while (d.delivered.length === 0 && Date.now() - started < 3000) await sleep(20);
+    assert.deepEqual(d.delivered, ['r1'], 'delivered by the retry timer');
+    assert.ok(Date.now() - started >= 150, 'the hint is a floor');
+    assert.equal(d.attempts.length, 2);
+    outbox.stop();
+  });
+
   it('the same clientMessageId enqueued twice is one item and one delivery', async () => {
     const d = fakeDeliver(undefined, 5);
     const outbox = new Outbox({ deliver: d.deliver, now });

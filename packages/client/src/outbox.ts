@@ -1,6 +1,7 @@
 import type { Message } from './api.js';
 import { Emitter } from './emitter.js';
 import { ApiError } from './errors.js';
+import { Backoff } from './backoff.js';
 
 export interface OutboxItem {
   /** Chosen here, before the first attempt: every retry carries it, so the server stores one message. */
@@ -56,6 +57,9 @@ export class Outbox extends Emitter<OutboxEvents> {
   private readonly items = new Map<string, OutboxItem>();
   private readonly store: OutboxStore;
   private flushing: Promise<void> | null = null;
+  /** After a transient failure the outbox tries again by itself (a reconnect also flushes it sooner). */
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly retryBackoff = new Backoff({ baseMs: 1000, capMs: 30_000 });
   private again = false;
 
   constructor(private readonly options: OutboxOptions) {
@@ -140,16 +144,35 @@ export class Outbox extends Emitter<OutboxEvents> {
         await this.store.delete(item.clientMessageId);
         this.changed();
         this.emit('sent', item, message);
+        this.retryBackoff.reset();
       } catch (e) {
         const error = e instanceof ApiError ? e : new ApiError(0, 'NETWORK_ERROR', String(e));
         if (TRANSIENT.has(error.code)) {
-          // Still pending: the next flush (on reconnect) sends it with the same client message id.
+          // Still pending: the next flush (on reconnect, or the retry timer) sends it with the same client message id.
           await this.update({ ...item, status: 'pending' });
+          this.scheduleRetry(error.retryAfterMs ?? 0);
           return;
         }
         await this.update({ ...item, status: 'failed', error: { code: error.code, message: error.message } });
       }
     }
+  }
+
+  private scheduleRetry(minimumMs: number): void {
+    if (this.retryTimer) return;
+    const timer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.flush();
+    }, this.retryBackoff.next(minimumMs));
+    // In Node, a pending retry must not keep a finished script alive.
+    (timer as { unref?: () => void }).unref?.();
+    this.retryTimer = timer;
+  }
+
+  /** Stops the retry timer (the client is shutting down). */
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   private async update(item: OutboxItem): Promise<void> {

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Config } from './config/env.js';
 import { systemClock, type Clock } from './clock.js';
 import { SqlStorage } from './storage/sql/sqlStorage.js';
@@ -52,6 +54,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  // Connections that never carried a request (a cancelled fetch can leave one behind) are neither
+  // busy nor "idle" to Node, and would hold close() until the headers timeout (~60 s).
+  const unused = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    unused.add(socket);
+    socket.once('close', () => unused.delete(socket));
+  });
+  app.server.on('request', (request: IncomingMessage) => unused.delete(request.socket as Socket));
+  app.server.on('upgrade', (request: IncomingMessage) => unused.delete(request.socket as Socket));
   const sweep = setInterval(() => {
     sweepUnattached(ctx, FileLimits.unattachedTtlMs).catch((err) => app.log.warn({ err }, 'sweeping unattached uploads failed'));
   }, 10 * 60_000);
@@ -67,7 +78,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         // Keep-alive connections that finish an in-flight request after close() began would hold
         // the server open until they time out; close each as soon as it goes idle.
         clearInterval(sweep);
-        const sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
+        const sweeper = setInterval(() => {
+          app.server.closeIdleConnections();
+          for (const socket of unused) socket.destroy();
+        }, 50);
         try {
           await app.close();
         } finally {

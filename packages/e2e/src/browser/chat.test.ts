@@ -113,6 +113,11 @@ describe('Web app in a real browser: chatting', () => {
       // Bob has the channel open, so reading it is automatic; Alice sees it under her message, live.
       await alice.page.getByText('Seen by bob_design').waitFor();
       assert.equal(await bob.page.getByText(/^Seen by/).count(), 0, 'the latest message is not Bob\'s: no receipt line for him');
+
+      // Presence: each shows as online in the other's direct-message list.
+      const dm = (page: Page, name: string) => page.getByRole('navigation', { name: 'Channels' }).getByRole('button', { name: new RegExp(name.replace(/[()]/g, '\\$&')) });
+      await dm(alice.page, 'Bob (Design)').getByRole('img', { name: 'online' }).waitFor();
+      await dm(bob.page, 'Alice (Dev)').getByRole('img', { name: 'online' }).waitFor();
     });
 
     it('edit, delete, react with the emoji picker and reply in a thread: the other person sees each change live', async () => {
@@ -200,13 +205,13 @@ describe('Web app in a real browser: chatting', () => {
       // What each one must read as: raw HTML as the text it is; the Markdown link as its label.
       const shownAs = (p: string) => (p.startsWith('[click]') ? 'click' : p);
       const dialogs = [recordDialogs(alice.page), recordDialogs(bob.page)];
-      const before = await api.api.channels.get(channelId);
+      const head = await api.api.channels.get(channelId);
       for (const p of payloads) {
         await composer(alice.page).fill(p);
         await composer(alice.page).press('Enter');
       }
       await eventually(
-        async () => (await api.api.channels.history(channelId, { limit: payloads.length })).messages.filter((m) => m.seq > before.lastSeq).length,
+        async () => (await api.api.channels.history(channelId, { limit: payloads.length })).messages.filter((m) => m.seq > head.lastSeq).length,
         (n) => n === payloads.length,
         'every payload stored',
       );

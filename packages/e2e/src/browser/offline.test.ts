@@ -148,7 +148,15 @@ describe('Web app in a real browser: server down, messages queued, server back',
     // The reload: with the server down the page cannot even load; the outbox is all that is left.
     await assert.rejects(page.reload(), /ERR_CONNECTION_REFUSED/);
     await server.restart();
-    await page.goto(`${server.url}/rooms`);
+    // (The failed reload's error page may still be committing: then go again.)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await page.goto(`${server.url}/rooms`);
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !/interrupted by another navigation/.test(String(e))) throw e;
+      }
+    }
     await waitForOnline(page);
     await messageIn(page, body).waitFor({ timeout: RECONNECT_TIMEOUT });
     await eventually(

@@ -76,7 +76,13 @@ export async function uploadFile(ctx: AppContext, userId: string, channelId: str
   }
 }
 
-/** Streams to disk, failing with FILE_TOO_LARGE the moment the limit is passed (the partial file is removed by the caller). */
+/**
+ * Streams to disk, failing with FILE_TOO_LARGE the moment the limit is passed (the partial file is
+ * removed by the caller). The source is piped, not handed to `pipeline`: a failure must not
+ * destroy it, or the multipart parser — waiting for it to drain — would stall with the rest of
+ * the request body unread, holding the connection open until a timeout. On failure it is only
+ * unpiped; the caller resumes it so the remainder is read and discarded.
+ */
 async function writeLimited(source: Readable, target: string, max: number): Promise<number> {
   let size = 0;
   const counter = new Transform({
@@ -86,7 +92,15 @@ async function writeLimited(source: Readable, target: string, max: number): Prom
       done(null, chunk);
     },
   });
-  await pipeline(source, counter, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+  const onSourceError = (err: Error) => counter.destroy(err);
+  source.on('error', onSourceError);
+  source.pipe(counter);
+  try {
+    await pipeline(counter, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+  } finally {
+    source.off('error', onSourceError);
+    source.unpipe(counter);
+  }
   // The multipart parser truncates at its own limit (max + 1) without an error of its own.
   if ((source as Readable & { truncated?: boolean }).truncated) throw new AppError('FILE_TOO_LARGE', `Files may be at most ${max} bytes`);
   return size;
@@ -105,10 +119,16 @@ export async function removeBlobs(ctx: AppContext, files: FileRecord[]): Promise
   }
 }
 
-/** Uploads never attached to a message are deleted after FileLimits.unattachedTtlMs. */
+/**
+ * Uploads never attached to a message are deleted after FileLimits.unattachedTtlMs. The store
+ * selects candidates and then marks those still unattached, so a send may attach one in between:
+ * only blobs whose row is really gone are removed (a deleted row never comes back).
+ */
 export async function sweepUnattached(ctx: AppContext, ttlMs: number): Promise<number> {
   const now = ctx.clock.now();
-  const files = await ctx.storage.files.deleteUnattached(now - ttlMs, now);
-  await removeBlobs(ctx, files);
-  return files.length;
+  const candidates = await ctx.storage.files.deleteUnattached(now - ttlMs, now);
+  const deleted: FileRecord[] = [];
+  for (const f of candidates) if (!(await ctx.storage.files.findById(f.id))) deleted.push(f);
+  await removeBlobs(ctx, deleted);
+  return deleted.length;
 }

@@ -21,7 +21,9 @@ export async function processImage(filePath: string, mime: string): Promise<Proc
   const animated = mime === 'image/gif' || mime === 'image/webp';
   let meta: Metadata;
   try {
-    meta = await sharp(filePath, { animated }).metadata();
+    // Only the header is read here, so sharp's own pixel limit is lifted: with it, a bomb past
+    // sharp's default (~268 Mpx) failed as unreadable (415) instead of too large (413).
+    meta = await sharp(filePath, { animated, limitInputPixels: false }).metadata();
   } catch {
     throw new AppError('FILE_TYPE_NOT_ALLOWED', 'The image could not be read');
   }

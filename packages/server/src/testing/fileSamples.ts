@@ -291,6 +291,15 @@ export const xlsx = () =>
     OFFICE_DOC_REL,
   );
 
+/** A macro-enabled Word document (.docm): the same package with the macro-enabled main part type. */
+export const docm = () =>
+  ooxml(
+    'word/document.xml',
+    'application/vnd.ms-word.document.macroEnabled.main+xml',
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>',
+    OFFICE_DOC_REL,
+  );
+
 export const plainZip = () => zip([['notes/hello.txt', 'hello from a zip\n'], ['data.csv', 'a,b\n1,2\n']]);
 
 /** A Java archive: a zip whose manifest makes it runnable. */

@@ -143,6 +143,17 @@ for (const database of DATABASES) {
       assertNoTemporaryFiles(server);
     });
 
+    it('an archived channel takes no uploads (403 CHANNEL_ARCHIVED) but its files stay readable', async () => {
+      const channelId = await createChannel(alice, team.workspaceId, 'to-archive');
+      assert.equal((await bob.client.post(`/api/v1/channels/${channelId}/join`)).status, 200);
+      const file = await uploaded(alice, channelId, 'kept.png', await sample.png());
+      await sendWith(alice, channelId, [file.id]);
+      const res = await alice.client.post(`/api/v1/channels/${channelId}/archive`);
+      assert.equal(res.status, 200, res.text);
+      assertError(await upload(alice, channelId, 'late.txt', sample.text()), 403, 'CHANNEL_ARCHIVED');
+      await assertReadable(bob, file);
+    });
+
     it('answers 404 for an unknown file id and 400 for a malformed one', async () => {
       assertError(await alice.client.get('/api/v1/files/does-not-exist'), 404, 'NOT_FOUND');
       assert.equal((await download(alice, 'does-not-exist')).status, 404);

@@ -90,6 +90,29 @@ for (const database of DATABASES) {
       assertError(await sendWith(alice, team.channelId, [mine.id], 'again', { threadRootId: root.id }), 400, 'VALIDATION_FAILED', 'attachmentIds');
     });
 
+    it('a thread reply carries attachments too', async () => {
+      const root = await send(bob, team.channelId, 'send me the file');
+      const file = await uploaded(alice, team.channelId, 'answer.pdf', sample.pdf());
+      const reply = await sendWith(alice, team.channelId, [file.id], 'here', { threadRootId: root.id });
+      assert.equal(reply.status, 201, reply.text);
+      assert.deepEqual(reply.body.attachments.map((a) => a.id), [file.id]);
+      const replies = await bob.client.get(`/api/v1/messages/${root.id}/replies`);
+      assert.equal(replies.status, 200, replies.text);
+      assert.deepEqual(replies.body.messages.find((m: Message) => m.id === reply.body.id)?.attachments, reply.body.attachments);
+    });
+
+    it('two sends racing for the same upload: exactly one message gets it, the other is refused', async () => {
+      for (let round = 0; round < 3; round++) {
+        const file = await uploaded(alice, team.channelId, `race${round}.txt`, sample.text());
+        const seq = await lastSeq();
+        const results = await Promise.all([sendWith(alice, team.channelId, [file.id], 'a'), sendWith(alice, team.channelId, [file.id], 'b')]);
+        assert.deepEqual(results.map((r) => r.status).sort(), [201, 400], results.map((r) => r.text).join(' | '));
+        const winner = results.find((r) => r.status === 201)!.body;
+        assert.equal((await alice.client.get<FileInfo>(`/api/v1/files/${file.id}`)).body.messageId, winner.id);
+        assert.equal(await lastSeq(), seq + 1, 'only the winning send was numbered');
+      }
+    });
+
     it('refuses more than the per-message maximum and duplicate ids', async () => {
       const files = await Promise.all(Array.from({ length: FileLimits.perMessageMax + 1 }, (_, i) => uploaded(alice, team.channelId, `f${i}.txt`, sample.text(`${i}\n`))));
       assertError(await sendWith(alice, team.channelId, files.map((f) => f.id)), 400, 'VALIDATION_FAILED');

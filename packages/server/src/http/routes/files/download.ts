@@ -11,7 +11,10 @@ const INLINE = /^(image\/(png|jpeg|gif|webp)|audio\/[a-z0-9.+-]+|video\/(mp4|web
 /** A single `bytes=` range within `size`: [start, end] inclusive; null when absent; 'invalid' when unsatisfiable. */
 export function parseRange(header: string | undefined, size: number): { start: number; end: number } | null | 'invalid' {
   if (!header) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  const value = header.trim();
+  // Another unit must be ignored (RFC 9110 §14.2); several ranges may be, and are: the whole file is sent.
+  if (!/^bytes=/i.test(value) || value.includes(',')) return null;
+  const m = /^bytes=(\d*)-(\d*)$/i.exec(value);
   if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
   let start: number;
   let end: number;
@@ -29,7 +32,9 @@ export function parseRange(header: string | undefined, size: number): { start: n
 
 function disposition(kind: 'inline' | 'attachment', name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  // RFC 5987 attr-chars exclude ' ( ) *, which encodeURIComponent leaves alone.
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
 /**

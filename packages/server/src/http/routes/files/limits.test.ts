@@ -48,6 +48,17 @@ for (const database of DATABASES) {
       await uploaded(alice, team.channelId, 'after.txt', sample.text());
     });
 
+    it('reads and discards the rest of a refused body, so the connection is released at once', async () => {
+      // A parser left waiting on the abandoned file stream would hold the socket (and a graceful
+      // shutdown) until the request timed out.
+      const own = await startTestServer({ database, env: { UPLOAD_MAX_BYTES: String(LIMIT) } });
+      const ownTeam = await setUpTeam(own, 1);
+      assertError(await upload(ownTeam.members[0]!, ownTeam.channelId, 'huge.txt', textOf(4 * 1024 * 1024)), 413, 'FILE_TOO_LARGE');
+      const started = Date.now();
+      const closed = await Promise.race([own.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
+      assert.ok(closed, `the server closed within 5 s (${Date.now() - started} ms)`);
+    });
+
     it('checks the size before the type: an oversized executable is 413, an oversized image too', async () => {
       const pe = Buffer.concat([sample.peExecutable(), Buffer.alloc(LIMIT)]);
       assertError(await upload(alice, team.channelId, 'big.png', pe), 413, 'FILE_TOO_LARGE');

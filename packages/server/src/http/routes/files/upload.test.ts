@@ -69,6 +69,18 @@ for (const database of DATABASES) {
       assertNoTemporaryFiles(server);
     });
 
+    it('takes the first file part; extra parts after it are read and ignored', async () => {
+      const form = new FormData();
+      form.append('file', new Blob([sample.text('first\n')]), 'first.txt');
+      form.append('file', new Blob([sample.text('second\n')]), 'second.txt');
+      form.append('extra', 'x'.repeat(5000));
+      const res = await alice.client.request<FileInfo>('POST', `/api/v1/channels/${team.channelId}/files`, { form });
+      assert.equal(res.status, 201, res.text);
+      assert.equal(res.body.name, 'first.txt');
+      assert.equal((await alice.client.download(res.body.url)).bytes.toString(), 'first\n');
+      assertNoTemporaryFiles(server);
+    });
+
     it('other routes still refuse multipart bodies', async () => {
       const form = new FormData();
       form.append('body', 'hello');
