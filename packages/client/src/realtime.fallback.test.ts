@@ -42,10 +42,11 @@ describe('RealtimeClient: HTTP stream fallback', () => {
     client.start();
 
     await until(() => stream !== undefined, 'the fallback stream');
-    assert.equal(client.state, 'fallback');
+    assert.equal(client.state, 'connecting', '"fallback" is claimed only once the stream delivers');
     assert.ok(calls.tickets >= 2);
     assert.deepEqual(calls.opens, ['GET /api/v1/realtime/stream?resume={"c1":5}']);
     stream!.push({ type: 'ready', v: 1, userId: 'u1', heartbeatMs: 30_000 });
+    await until(() => client.state === 'fallback', 'fallback once the stream is ready');
     stream!.push(eventFrame('c1', 6));
     stream!.push(eventFrame('c1', 6));
     stream!.push(eventFrame('c1', 7));

@@ -71,6 +71,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
   private readonly streamBackoff: Backoff;
   private socket: WebSocketLike | null = null;
   private stream: AbortController | null = null;
+  private streamLive = false;
   private stopped = true;
   private networkDown = false;
   private failures = 0;
@@ -163,7 +164,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
       this.teardownSocket();
       if (FATAL_CLOSES.has(ev.code)) return this.fatal();
       if (!ready) return this.failed(ev.code === 1013 ? retryHint(ev.reason) : 0);
-      this.setState(this.stream ? 'fallback' : 'reconnecting');
+      this.setState(this.streamLive ? 'fallback' : 'reconnecting');
       this.schedule(() => this.connect(), this.backoff.next(ev.code === 1013 ? retryHint(ev.reason) : 0));
     };
     socket.onerror = () => undefined; // onclose follows and decides
@@ -185,7 +186,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
     this.failures += 1;
     const threshold = this.options.fallbackAfterFailures ?? 3;
     if (this.failures >= threshold && !this.stream) this.startStream();
-    if (!this.stream) this.setState(this.state === 'connecting' ? 'connecting' : 'reconnecting');
+    if (!this.streamLive) this.setState(this.state === 'connecting' ? 'connecting' : 'reconnecting');
     this.schedule(() => this.connect(), this.backoff.next(minimumMs));
   }
 
@@ -225,10 +226,10 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
 
   // --- HTTP event stream (fallback) ---------------------------------------------------------
 
+  /** `fallback` is claimed only while the stream is actually delivering (after its `ready`). */
   private startStream(): void {
     const controller = new AbortController();
     this.stream = controller;
-    this.setState('fallback');
     void this.runStream(controller);
   }
 
@@ -242,13 +243,20 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
         if (!response.body) throw new Error('no body');
         for await (const data of readSse(response.body)) {
           const f = this.parse(data);
-          if (f?.type === 'ready') this.streamBackoff.reset();
+          if (f?.type === 'ready' && this.stream === controller) {
+            this.streamBackoff.reset();
+            this.streamLive = true;
+            this.setState('fallback');
+          }
           if (f) this.dispatch(f);
         }
       } catch (e) {
         if (e instanceof SessionEndedError) return this.endSession();
       }
       if (this.stream !== controller) return;
+      // The stream dropped: say so (a reconnect of the stream, when it comes, flushes the outbox again).
+      this.streamLive = false;
+      if (!this.socket) this.setState('reconnecting');
       await new Promise<void>((resolve) => this.schedule(() => resolve(), this.streamBackoff.next()));
     }
   }
@@ -256,6 +264,7 @@ export class RealtimeClient extends Emitter<RealtimeEvents> {
   private stopStream(): void {
     this.stream?.abort();
     this.stream = null;
+    this.streamLive = false;
   }
 
   // --- frames --------------------------------------------------------------------------------

@@ -93,7 +93,7 @@ describe('Web app in a real browser: chatting', () => {
       assert.deepEqual(errors, [[], []], 'no uncaught errors in either page');
     });
 
-    it('see each other\'s messages live, "alice_dev is typing..." while she types, "Seen by bob_design" once he has read hers', async () => {
+    it('see each other\'s messages live, "alice_dev is typing..." while she types, "Seen by bob_design" once he has read hers, each other online', async () => {
       const fromBob = `Bob here, the mockups are ready ${tag()}`;
       await sendAndWait(bob.page, fromBob);
       await messageIn(alice.page, fromBob).waitFor();

@@ -121,7 +121,6 @@ describe('Web app in a real browser: server down, messages queued, server back',
     const seen = await banner();
     t.diagnostic(`banner states: ${seen.join(' → ')}`);
     assert.equal(seen[0], 'online');
-    // (It may also have said "fallback" for a while: see the todo test below.)
     assert.ok(seen[1] === 'reconnecting' || seen[1] === 'offline', `the banner said the connection was lost: ${seen.join(' → ')}`);
     assert.equal(seen.at(-1), 'online');
   });
@@ -223,7 +222,6 @@ describe('Web app in a real browser: server down, messages queued, server back',
 
   it(
     'the banner never claims a working fallback while the server cannot be reached at all',
-    { todo: 'packages/client: RealtimeClient.startStream() sets "fallback" before the HTTP stream has connected' },
     async (t) => {
       const { context, page } = await newUserContext(browser);
       t.after(() => context.close());

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, finished, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AppContext } from '../context.js';
 import type { FileRecord } from '../storage/port.js';
@@ -92,13 +92,17 @@ async function writeLimited(source: Readable, target: string, max: number): Prom
       done(null, chunk);
     },
   });
-  const onSourceError = (err: Error) => counter.destroy(err);
-  source.on('error', onSourceError);
+  // A source that fails or stops short — even before this call, as a multipart body cut off
+  // mid-part is destroyed by the parser before the handler reads it — fails the write instead of
+  // leaving it waiting for an end that never comes.
+  const unwatch = finished(source, (err) => {
+    if (err) counter.destroy(new AppError('BAD_REQUEST', 'The upload ended early or is not valid multipart data'));
+  });
   source.pipe(counter);
   try {
     await pipeline(counter, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
   } finally {
-    source.off('error', onSourceError);
+    unwatch();
     source.unpipe(counter);
   }
   // The multipart parser truncates at its own limit (max + 1) without an error of its own.

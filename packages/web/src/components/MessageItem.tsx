@@ -41,6 +41,7 @@ export const MessageItem = memo(function MessageItem({ message, grouped, inThrea
         <header className="message-header">
           <strong className="author">{name}</strong> <span className="username">@{author?.username ?? '?'}</span>{' '}
           <time dateTime={message.createdAt}>{time(message.createdAt)}</time>
+          {message.editedAt && <span className="edited"> (edited)</span>}
           {message.pinned && <span className="pinned-tag"> · pinned</span>}
         </header>
       )}
@@ -49,7 +50,7 @@ export const MessageItem = memo(function MessageItem({ message, grouped, inThrea
       ) : (
         <div className="message-body">
           {message.body && <Markdown text={message.body} />}
-          {message.editedAt && <span className="edited"> (edited)</span>}
+          {grouped && message.editedAt && <span className="edited">(edited)</span>}
           <Attachments files={message.attachments ?? []} />
         </div>
       )}

@@ -63,6 +63,14 @@ const FIELDS = [
   { name: 'password', label: 'Password', type: 'password', autoComplete: 'new-password', hint: 'At least 8 characters' },
 ] as const;
 
+/** What each field must be, in words (the API's messages name schema keywords). */
+const FIELD_RULES: Record<string, string> = {
+  email: 'Enter an email address like name@example.com.',
+  username: 'Use 3–30 characters: lower-case letters, digits and _.',
+  password: 'Use 8–128 characters.',
+  displayName: 'Use 1–64 characters, without control characters.',
+};
+
 export function RegisterPage() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
@@ -87,7 +95,7 @@ export function RegisterPage() {
       if (!isApiError(err)) return setError('Something went wrong.');
       if (err.code === 'USERNAME_TAKEN') return setErrors({ username: 'That username is taken.' });
       if (err.code === 'EMAIL_TAKEN') return setErrors({ email: 'An account with this email exists.' });
-      const byField = Object.fromEntries(err.details.map((d) => [d.field.replace(/^\//, ''), d.message]));
+      const byField = Object.fromEntries(err.details.map((d) => [d.field.replace(/^\//, ''), FIELD_RULES[d.field.replace(/^\//, '')] ?? d.message]));
       if (Object.keys(byField).length > 0) setErrors(byField);
       else setError(err.message);
     }

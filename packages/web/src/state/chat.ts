@@ -45,15 +45,27 @@ export async function selectWorkspace(workspaceId: string): Promise<void> {
     selectedChannelId: null,
     threadRootId: null,
   });
-  api.workspaces
-    .presence(workspaceId)
-    .then(({ presence }) => setState((s) => ({ presence: { ...s.presence, ...Object.fromEntries(presence.map((p) => [p.userId, p.status])) } })))
-    .catch(() => undefined);
+  loadPresence(workspaceId);
   const remembered = localStorage.getItem(lastChannelKey);
   // Like the sidebar: rooms first, then conversations.
   const ordered = sortedChannels(channels).sort((a, b) => Number(a.kind === 'dm' || a.kind === 'group_dm') - Number(b.kind === 'dm' || b.kind === 'group_dm'));
   const first = remembered && getState().channels[remembered]?.isMember ? remembered : ordered.find((c) => c.isMember)?.id;
   if (first) await selectChannel(first);
+}
+
+/**
+ * Who is online now. Live `presence` frames only tell changes, and only while connected: the
+ * snapshot is (re)loaded on every connect too, or someone who came online before our socket was
+ * up (or while it was down) would stay "offline" here.
+ */
+function loadPresence(workspaceId: string): void {
+  api.workspaces
+    .presence(workspaceId)
+    .then(({ presence }) => {
+      if (getState().workspaceId !== workspaceId) return;
+      setState((s) => ({ presence: { ...s.presence, ...Object.fromEntries(presence.map((p) => [p.userId, p.status])) } }));
+    })
+    .catch(() => undefined);
 }
 
 export function sortedChannels(channels: Channel[]): Channel[] {
@@ -196,7 +208,11 @@ function wire(): void {
   if (wired) return;
   wired = true;
   const rt = client.realtime;
-  rt.on('state', (connection) => setState({ connection }));
+  rt.on('state', (connection) => {
+    setState({ connection });
+    const workspaceId = getState().workspaceId;
+    if (connection === 'online' && workspaceId) loadPresence(workspaceId);
+  });
   rt.on('event', (e) => {
     setState((s) => applyEvent(s, e));
     const s = getState();

@@ -98,7 +98,7 @@ for (const database of DATABASES) {
       assert.deepEqual(reply.body.attachments.map((a) => a.id), [file.id]);
       const replies = await bob.client.get(`/api/v1/messages/${root.id}/replies`);
       assert.equal(replies.status, 200, replies.text);
-      assert.deepEqual(replies.body.messages.find((m: Message) => m.id === reply.body.id)?.attachments, reply.body.attachments);
+      assert.deepEqual(replies.body.replies.find((m: Message) => m.id === reply.body.id)?.attachments, reply.body.attachments);
     });
 
     it('two sends racing for the same upload: exactly one message gets it, the other is refused', async () => {

@@ -1,9 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { DATABASES, startTestServer, type TestServer } from '../../../testing/testServer.js';
 import * as sample from '../../../testing/fileSamples.js';
 import { assertError, setUpTeam, type Person, type Team } from '../messages/fixtures.js';
-import { assertNoTemporaryFiles, download, filesUnder, upload, uploaded, uploadsDir } from './fixtures.js';
+import { assertNoTemporaryFiles, download, filesUnder, rawMultipart, tmpDir, upload, uploaded, uploadsDir } from './fixtures.js';
 
 const LIMIT = 64 * 1024;
 
@@ -57,6 +58,31 @@ for (const database of DATABASES) {
       const started = Date.now();
       const closed = await Promise.race([own.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000).unref())]);
       assert.ok(closed, `the server closed within 5 s (${Date.now() - started} ms)`);
+    });
+
+    it('a client that disconnects mid-upload leaves no partial file behind', async () => {
+      const blobsBefore = filesUnder(uploadsDir(server));
+      const { body, contentType } = rawMultipart('aborted.txt', textOf(LIMIT - 100));
+      const url = new URL(`/api/v1/channels/${team.channelId}/files`, server.url);
+      const req = http.request(url, {
+        method: 'POST',
+        headers: {
+          'content-type': contentType,
+          'content-length': String(body.length),
+          cookie: [...alice.client.jar].map(([n, c]) => `${n}=${c.value}`).join('; '),
+          origin: alice.client.origin,
+          'x-csrf-token': alice.client.cookie('csrf')!,
+        },
+      });
+      req.on('error', () => {});
+      req.write(body.subarray(0, body.length / 2));
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(filesUnder(tmpDir(server)).length, 1, 'the upload is being streamed to a temporary file');
+      req.destroy();
+      const deadline = Date.now() + 3000;
+      while (filesUnder(tmpDir(server)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      assertNoTemporaryFiles(server);
+      assert.deepEqual(filesUnder(uploadsDir(server)), blobsBefore);
     });
 
     it('checks the size before the type: an oversized executable is 413, an oversized image too', async () => {

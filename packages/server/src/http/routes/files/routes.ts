@@ -41,7 +41,11 @@ export async function registerFileRoutes(app: FastifyInstance, ctx: AppContext):
       async (request, reply) => {
         const userId = principalOf(request).user.id;
         if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data in a part named "file"');
-        const part = await request.file();
+        const part = await request.file().catch((err: Error & { statusCode?: number }) => {
+          // The parser's own errors (no boundary, a body cut off or not multipart at all) are bad
+          // input, not a server fault; its limit errors carry their status and pass through.
+          throw err.statusCode ? err : new AppError('BAD_REQUEST', 'The body is not valid multipart/form-data');
+        });
         if (!part || part.fieldname !== 'file') throw new AppError('VALIDATION_FAILED', 'A part named "file" is required', [{ field: 'file', message: 'is required' }]);
         const fieldDuration = (part.fields.durationMs as { value?: unknown } | undefined)?.value;
         const durationMs = request.query.durationMs ?? (fieldDuration === undefined ? undefined : Number(fieldDuration));

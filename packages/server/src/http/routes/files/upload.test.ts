@@ -4,7 +4,7 @@ import type { FileInfo } from '@relaydesk/protocol';
 import { DATABASES, startTestServer, type TestServer } from '../../../testing/testServer.js';
 import * as sample from '../../../testing/fileSamples.js';
 import { assertError, setUpTeam, type Person, type Team } from '../messages/fixtures.js';
-import { assertNoTemporaryFiles, blobPathsOf, upload, uploaded } from './fixtures.js';
+import { assertNoTemporaryFiles, blobPathsOf, filesUnder, rawMultipart, upload, uploaded, uploadsDir } from './fixtures.js';
 
 for (const database of DATABASES) {
   describe(`POST /api/v1/channels/:id/files — the upload request (${database})`, () => {
@@ -79,6 +79,22 @@ for (const database of DATABASES) {
       assert.equal(res.body.name, 'first.txt');
       assert.equal((await alice.client.download(res.body.url)).bytes.toString(), 'first\n');
       assertNoTemporaryFiles(server);
+    });
+
+    it('answers 400 BAD_REQUEST to malformed multipart (no boundary, no parts, cut off mid-file), keeping nothing', async () => {
+      const url = `/api/v1/channels/${team.channelId}/files`;
+      const post = (raw: Buffer, contentType: string) => alice.client.request('POST', url, { raw, headers: { 'content-type': contentType } });
+      const { body, contentType } = rawMultipart('cut.txt', sample.text('x'.repeat(10_000)));
+      const blobsBefore = filesUnder(uploadsDir(server));
+      assertError(await post(Buffer.from('hello'), 'multipart/form-data'), 400, 'BAD_REQUEST');
+      assertError(await post(Buffer.from('no parts in here at all'), 'multipart/form-data; boundary=xyz'), 400, 'BAD_REQUEST');
+      // The body ends inside the file part: the parser has given up before the handler reads it.
+      assertError(await post(body.subarray(0, 5000), contentType), 400, 'BAD_REQUEST');
+      assertError(await post(body.subarray(0, body.length - 10), contentType), 400, 'BAD_REQUEST');
+      assert.deepEqual(filesUnder(uploadsDir(server)), blobsBefore);
+      assertNoTemporaryFiles(server);
+      // The whole body is fine.
+      assert.equal((await post(body, contentType)).status, 201);
     });
 
     it('other routes still refuse multipart bodies', async () => {
