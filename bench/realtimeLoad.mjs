@@ -466,7 +466,9 @@ try {
 const checks = targetChecks(results);
 if (checks.length) console.log(`\nTargets (RelayDesk)\n${checks.map((l) => `  ${l}`).join('\n')}`);
 console.log(`\nload average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ started, node: process.version, cores: os.cpus().length, opts, results, checks }, null, 2));
+// Infinity (a percentile that includes deliveries that never came) would become null in JSON.
+const jsonValue = (_key, value) => (value === Infinity ? 'lost' : value);
+if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ started, node: process.version, cores: os.cpus().length, opts, results, checks }, jsonValue, 2));
 for (const [key, byTarget] of Object.entries(results)) {
   for (const r of Object.values(byTarget)) {
     if (!r.profile || !fs.existsSync(r.profile)) continue;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -92,18 +93,24 @@ async function writeLimited(source: Readable, target: string, max: number): Prom
       done(null, chunk);
     },
   });
+  // The file is created before anything can fail: a write stream destroyed while its open is
+  // still pending creates the file afterwards, behind the caller's clean-up.
+  const out = fs.createWriteStream(target, { flags: 'wx', mode: 0o600 });
+  await once(out, 'open');
   // A source that fails or stops short — even before this call, as a multipart body cut off
   // mid-part is destroyed by the parser before the handler reads it — fails the write instead of
-  // leaving it waiting for an end that never comes.
+  // leaving it waiting for an end that never comes. (The watcher reports on a later tick, by
+  // which time the pipeline below listens for the counter's error.)
   const unwatch = finished(source, (err) => {
     if (err) counter.destroy(new AppError('BAD_REQUEST', 'The upload ended early or is not valid multipart data'));
   });
   source.pipe(counter);
   try {
-    await pipeline(counter, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+    await pipeline(counter, out);
   } finally {
     unwatch();
     source.unpipe(counter);
+    if (!out.closed) await once(out.destroy(), 'close');
   }
   // The multipart parser truncates at its own limit (max + 1) without an error of its own.
   if ((source as Readable & { truncated?: boolean }).truncated) throw new AppError('FILE_TOO_LARGE', `Files may be at most ${max} bytes`);

@@ -22,7 +22,7 @@ export interface FileStore {
   insert(file: FileRecord): Promise<void>;
   /** Deleted files are not found. */
   findById(id: string): Promise<FileRecord | undefined>;
-  /** The live files of these messages, oldest first. */
+  /** The live files of these messages, in the order each message listed them. */
   listForMessages(messageIds: string[]): Promise<FileRecord[]>;
   /**
    * Attaches the uploader's unattached files in `channelId` to a message; returns how many were

@@ -60,24 +60,27 @@ export class SqlFileStore implements FileStore {
       .selectAll()
       .where('message_id', 'in', messageIds)
       .where('deleted_at', 'is', null)
-      .orderBy('created_at')
-      .orderBy('id')
+      .orderBy('position')
       .execute();
     return rows.map(toRecord);
   }
 
   async attach(ids: string[], uploaderId: string, channelId: string, messageId: string): Promise<number> {
-    if (ids.length === 0) return 0;
-    const result = await this.db
-      .updateTable('files')
-      .set({ message_id: messageId })
-      .where('id', 'in', ids)
-      .where('uploader_id', '=', uploaderId)
-      .where('channel_id', '=', channelId)
-      .where('message_id', 'is', null)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    let attached = 0;
+    // One update per file (at most FileLimits.perMessageMax) keeps the sender's order.
+    for (const [position, id] of ids.entries()) {
+      const result = await this.db
+        .updateTable('files')
+        .set({ message_id: messageId, position })
+        .where('id', '=', id)
+        .where('uploader_id', '=', uploaderId)
+        .where('channel_id', '=', channelId)
+        .where('message_id', 'is', null)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      attached += Number(result.numUpdatedRows);
+    }
+    return attached;
   }
 
   async deleteForMessage(messageId: string, now: number): Promise<FileRecord[]> {

@@ -157,6 +157,8 @@ export interface FilesTable {
   channel_id: string;
   uploader_id: string;
   message_id: string | null;
+  /** Order among the message's attachments, as the sender listed them. */
+  position: Generated<number>;
   name: string;
   mime: string;
   size: number;

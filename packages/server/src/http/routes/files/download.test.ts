@@ -112,6 +112,19 @@ for (const database of DATABASES) {
       }
     });
 
+    it('browsers revalidate every use: 304 while the file lives, 404 the moment its message is deleted', async () => {
+      const pdf = await uploaded(alice, team.channelId, 'kept.pdf', sample.pdf());
+      const first = await download(alice, pdf.id);
+      assert.match(first.headers.get('cache-control') ?? '', /\bno-cache\b/);
+      const etag = first.headers.get('etag') ?? '';
+      assert.ok(etag, 'an ETag to revalidate with');
+      const sent = await alice.client.post(`/api/v1/channels/${team.channelId}/messages`, { body: '', attachmentIds: [pdf.id] });
+      assert.equal(sent.status, 201, sent.text);
+      assert.equal((await download(alice, pdf.id, 'content', { 'if-none-match': etag })).status, 304);
+      assert.equal((await alice.client.delete(`/api/v1/messages/${sent.body.id}`)).status, 204);
+      assert.equal((await download(alice, pdf.id, 'content', { 'if-none-match': etag })).status, 404);
+    });
+
     it('Content-Disposition: inline for images, audio and video; attachment for everything else', async () => {
       const cases: Array<[string, Buffer, 'inline' | 'attachment', string]> = [
         ['pic.png', await sample.png(), 'inline', 'image/png'],

@@ -50,9 +50,13 @@ export async function sendFile(ctx: AppContext, request: FastifyRequest, reply: 
     .header('Content-Type', mime.startsWith('text/') ? `${mime}; charset=utf-8` : mime)
     .header('Content-Disposition', disposition(INLINE.test(mime) ? 'inline' : 'attachment', variant === 'content' ? file.name : `${variant}.webp`))
     .header('Content-Security-Policy', "default-src 'none'; sandbox")
-    .header('Cache-Control', 'private, max-age=3600')
+    // A file's bytes never change, but it can be deleted: browsers keep it (never shared caches)
+    // and revalidate each use, which costs a 304 while it lives and stops it the moment it is gone.
+    .header('Cache-Control', 'private, no-cache')
+    .header('ETag', `"${file.id}-${variant}"`)
     .header('Vary', 'Cookie, Authorization')
     .header('Accept-Ranges', 'bytes');
+  if (request.headers['if-none-match'] === `"${file.id}-${variant}"`) return reply.code(304).send();
   const range = parseRange(request.headers.range, size);
   if (range === 'invalid') {
     reply.header('Content-Range', `bytes */${size}`);

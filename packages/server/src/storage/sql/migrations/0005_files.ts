@@ -12,6 +12,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('channel_id', 'text', (c) => c.notNull().references('channels.id').onDelete('cascade'))
     .addColumn('uploader_id', 'text', (c) => c.notNull().references('users.id'))
     .addColumn('message_id', 'text', (c) => c.references('messages.id').onDelete('set null'))
+    .addColumn('position', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('mime', 'text', (c) => c.notNull())
     .addColumn('size', 'bigint', (c) => c.notNull())
