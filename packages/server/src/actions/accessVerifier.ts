@@ -19,11 +19,10 @@ export async function verifyAccess(ctx: AppContext, token: string): Promise<Prin
       : new AppError('UNAUTHENTICATED', 'Invalid access token');
   }
   const { userId, sessionId } = result.claims;
-  const session = await ctx.storage.sessions.findById(sessionId);
-  if (!session || session.userId !== userId || session.revokedAt !== null || session.expiresAt <= ctx.clock.now()) {
+  const found = await ctx.storage.sessions.findWithUser(sessionId);
+  const session = found?.session;
+  if (!found || !session || session.userId !== userId || session.revokedAt !== null || session.expiresAt <= ctx.clock.now()) {
     throw new AppError('SESSION_REVOKED', 'This session has been signed out');
   }
-  const user = await ctx.storage.users.findById(userId);
-  if (!user) throw new AppError('UNAUTHENTICATED', 'Invalid access token');
-  return { user, sessionId };
+  return { user: found.user, sessionId };
 }

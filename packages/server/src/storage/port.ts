@@ -61,6 +61,8 @@ export interface SessionStore {
   /** Creates the session and its first refresh token together. */
   create(session: SessionRecord, token: NewRefreshToken): Promise<void>;
   findById(id: string): Promise<SessionRecord | undefined>;
+  /** The session with its user, in one read: what authenticating a request needs. */
+  findWithUser(id: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined>;
   /** The session a refresh token (used or not) belongs to. */
   findByRefreshTokenHash(tokenHash: string): Promise<SessionRecord | undefined>;
   listActiveForUser(userId: string, now: number): Promise<SessionRecord[]>;

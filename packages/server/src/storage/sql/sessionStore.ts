@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { NewRefreshToken, RotateOutcome, SessionRecord, SessionStore } from '../port.js';
+import type { NewRefreshToken, RotateOutcome, SessionRecord, SessionStore, UserRecord } from '../port.js';
 import type { Database, SessionsTable } from './schema.js';
 
 const toRecord = (row: Selectable<SessionsTable>): SessionRecord => ({
@@ -41,6 +41,26 @@ export class SqlSessionStore implements SessionStore {
   async findById(id: string): Promise<SessionRecord | undefined> {
     const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);
+  }
+
+  async findWithUser(id: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('sessions')
+      .select(['users.username', 'users.email', 'users.display_name', 'users.password_hash', 'users.created_at as user_created_at'])
+      .where('sessions.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const user: UserRecord = {
+      id: row.user_id,
+      username: row.username,
+      email: row.email,
+      displayName: row.display_name,
+      passwordHash: row.password_hash,
+      createdAt: row.user_created_at,
+    };
+    return { session: toRecord(row), user };
   }
 
   async findByRefreshTokenHash(tokenHash: string): Promise<SessionRecord | undefined> {
