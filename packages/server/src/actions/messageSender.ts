@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { SendMessageRequest, StoredChannelEvent } from '@relaydesk/protocol';
+import type { Message, SendMessageRequest, StoredChannelEvent } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
 import type { MessageRecord, Storage } from '../storage/port.js';
 import { ConflictError } from '../storage/errors.js';
 import { AppError } from '../errors.js';
 import { accessChannel, assertCanPost } from '../policies/channelAccess.js';
-import { presentMessage } from '../presenters/chat.js';
+import { presentMessage, presentNewMessage } from '../presenters/chat.js';
 import { normalizeBody, parseMentions } from './messageBody.js';
 import { changeChannel, recordChange } from './changeRecorder.js';
 
@@ -20,6 +20,8 @@ export async function resolveMentions(storage: Storage, workspaceId: string, bod
 
 export interface SendResult {
   message: MessageRecord;
+  /** The message as clients see it (the same view the message.created event carries). */
+  view: Message;
   /** False when the client message id had been used: the earlier message is returned as is. */
   created: boolean;
 }
@@ -28,7 +30,7 @@ async function replay(ctx: AppContext, authorId: string, channelId: string, clie
   const earlier = await ctx.storage.messages.findByClientId(authorId, clientMessageId);
   if (!earlier) return undefined;
   if (earlier.channelId !== channelId) throw new AppError('CONFLICT', 'This clientMessageId was already used for another channel');
-  return { message: earlier, created: false };
+  return { message: earlier, view: await presentMessage(ctx.storage, earlier), created: false };
 }
 
 /**
@@ -54,7 +56,7 @@ export async function sendMessage(ctx: AppContext, userId: string, channelId: st
   const mentions = await resolveMentions(ctx.storage, access.channel.workspaceId, body);
   const now = ctx.clock.now();
   try {
-    const { message, events } = (await changeChannel(ctx.storage, channelId, async (tx, seq) => {
+    const { message, view, events } = (await changeChannel(ctx.storage, channelId, async (tx, seq) => {
       await recheckUnderLock(tx, channelId, userId, input.threadRootId);
       const message: MessageRecord = {
         id: randomUUID(),
@@ -78,14 +80,14 @@ export async function sendMessage(ctx: AppContext, userId: string, channelId: st
           { field: 'attachmentIds', message: 'contains a file that is unknown, not yours, from another channel or already attached' },
         ]);
       }
-      const events: StoredChannelEvent[] = [
-        await recordChange(tx, channelId, userId, now, { type: 'message.created', message: await presentMessage(tx, message) }, seq),
-      ];
+      const files = attachmentIds.length > 0 ? await tx.files.listForMessages([message.id]) : [];
+      const view = presentNewMessage(message, mentions.userIds, files);
+      const events: StoredChannelEvent[] = [await recordChange(tx, channelId, userId, now, { type: 'message.created', message: view }, seq)];
       if (message.threadRootId) events.push(await threadUpdated(tx, channelId, userId, message.threadRootId, now));
-      return { message, events };
+      return { message, view, events };
     }))!;
     ctx.publish(events);
-    return { message, created: true };
+    return { message, view, created: true };
   } catch (err) {
     if (cid && err instanceof ConflictError) {
       const earlier = await replay(ctx, userId, channelId, cid);
@@ -111,8 +113,9 @@ export async function threadUpdated(tx: Storage, channelId: string, actorId: str
  * archiving or the deletion of the thread root that committed meanwhile refuses this send.
  */
 async function recheckUnderLock(tx: Storage, channelId: string, userId: string, threadRootId: string | undefined): Promise<void> {
-  const channel = await tx.channels.findById(channelId);
-  if (!channel || !(await tx.channels.getMember(channelId, userId))) throw new AppError('NOT_A_MEMBER', 'Join the channel first');
+  const found = await tx.channels.findWithMemberships(channelId, userId);
+  const channel = found?.channel;
+  if (!channel || !found.channelMember) throw new AppError('NOT_A_MEMBER', 'Join the channel first');
   if (channel.archivedAt !== null) throw new AppError('CHANNEL_ARCHIVED', 'This channel is archived and read-only');
   if (threadRootId) {
     const root = await tx.messages.findById(threadRootId);

@@ -1,6 +1,7 @@
 import { presentFile } from './files.js';
 import type { Channel, ChannelEventData, Invite, Member, Message, StoredChannelEvent, Workspace } from '@relaydesk/protocol';
 import type {
+  FileRecord,
   ChannelRecord,
   EventRecord,
   InviteRecord,
@@ -94,6 +95,33 @@ export async function presentMessages(storage: Storage, records: MessageRecord[]
       deleted: m.deletedAt !== null,
     };
   });
+}
+
+/**
+ * A message just created in this transaction: nothing can have reacted to or pinned it yet, and its
+ * mentions and files are known, so it is presented without reading them back (the send path's
+ * hottest three queries, and three more for the ack, which reuses this view).
+ */
+export function presentNewMessage(m: MessageRecord, mentionedUserIds: string[], files: FileRecord[]): Message {
+  return {
+    id: m.id,
+    channelId: m.channelId,
+    seq: m.seq,
+    authorId: m.authorId,
+    body: m.body,
+    clientMessageId: m.clientMessageId,
+    threadRootId: m.threadRootId,
+    replyCount: 0,
+    lastReplyAt: null,
+    mentions: { userIds: mentionedUserIds, channel: m.mentionsChannel },
+    reactions: [],
+    attachmentCount: m.attachmentCount,
+    attachments: files.map(presentFile),
+    pinned: false,
+    createdAt: iso(m.createdAt),
+    editedAt: null,
+    deleted: false,
+  };
 }
 
 export async function presentMessage(storage: Storage, record: MessageRecord): Promise<Message> {

@@ -28,7 +28,7 @@ import { readEventsJson, readHistory } from '../../../actions/history.js';
 import { listPins } from '../../../actions/pins.js';
 import { markRead } from '../../../actions/readState.js';
 import { startTyping } from '../../../actions/typing.js';
-import { presentChannel, presentMessage, presentMessages } from '../../../presenters/chat.js';
+import { presentChannel, presentMessages } from '../../../presenters/chat.js';
 
 const tags = ['channels'];
 const auth = { auth: 'required' as const };
@@ -98,8 +98,8 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: AppContext): vo
     '/api/v1/channels/:channelId/messages',
     { schema: { tags: ['messages'], params: ChannelParams, body: SendMessageRequest, response: { 200: Message, 201: Message } }, config: auth },
     async (request, reply) => {
-      const { message, created } = await sendMessage(ctx, me(request), request.params.channelId, request.body);
-      return reply.code(created ? 201 : 200).send(await presentMessage(ctx.storage, message));
+      const { view, created } = await sendMessage(ctx, me(request), request.params.channelId, request.body);
+      return reply.code(created ? 201 : 200).send(view);
     },
   );
 
