@@ -58,6 +58,36 @@ export function presentChannel(c: ChannelRecord, isMember: boolean, memberIds?: 
   };
 }
 
+/** What a message view adds to the record: read in batches, or known when the message is new. */
+interface MessageExtras {
+  mentionedUserIds: string[];
+  reactions: Message['reactions'];
+  files: FileRecord[];
+  pinned: boolean;
+}
+
+function messageView(m: MessageRecord, x: MessageExtras): Message {
+  return {
+    id: m.id,
+    channelId: m.channelId,
+    seq: m.seq,
+    authorId: m.authorId,
+    body: m.body,
+    clientMessageId: m.clientMessageId,
+    threadRootId: m.threadRootId,
+    replyCount: m.replyCount,
+    lastReplyAt: isoOrNull(m.lastReplyAt),
+    mentions: { userIds: x.mentionedUserIds, channel: m.mentionsChannel },
+    reactions: x.reactions,
+    attachmentCount: m.attachmentCount,
+    attachments: x.files.map(presentFile),
+    pinned: x.pinned,
+    createdAt: iso(m.createdAt),
+    editedAt: isoOrNull(m.editedAt),
+    deleted: m.deletedAt !== null,
+  };
+}
+
 /** Messages with their reactions, mentions and pins, in three queries for the whole batch. */
 export async function presentMessages(storage: Storage, records: MessageRecord[]): Promise<Message[]> {
   const ids = records.map((m) => m.id);
@@ -75,25 +105,12 @@ export async function presentMessages(storage: Storage, records: MessageRecord[]
       if (r.messageId !== m.id) continue;
       byEmoji.set(r.emoji, [...(byEmoji.get(r.emoji) ?? []), r.userId]);
     }
-    return {
-      id: m.id,
-      channelId: m.channelId,
-      seq: m.seq,
-      authorId: m.authorId,
-      body: m.body,
-      clientMessageId: m.clientMessageId,
-      threadRootId: m.threadRootId,
-      replyCount: m.replyCount,
-      lastReplyAt: isoOrNull(m.lastReplyAt),
-      mentions: { userIds: mentions.filter((x) => x.messageId === m.id).map((x) => x.userId), channel: m.mentionsChannel },
+    return messageView(m, {
+      mentionedUserIds: mentions.filter((x) => x.messageId === m.id).map((x) => x.userId),
       reactions: [...byEmoji].map(([emoji, userIds]) => ({ emoji, count: userIds.length, userIds })),
-      attachmentCount: m.attachmentCount,
-      attachments: files.filter((f) => f.messageId === m.id).map(presentFile),
+      files: files.filter((f) => f.messageId === m.id),
       pinned: pinned.has(m.id),
-      createdAt: iso(m.createdAt),
-      editedAt: isoOrNull(m.editedAt),
-      deleted: m.deletedAt !== null,
-    };
+    });
   });
 }
 
@@ -103,25 +120,7 @@ export async function presentMessages(storage: Storage, records: MessageRecord[]
  * hottest three queries, and three more for the ack, which reuses this view).
  */
 export function presentNewMessage(m: MessageRecord, mentionedUserIds: string[], files: FileRecord[]): Message {
-  return {
-    id: m.id,
-    channelId: m.channelId,
-    seq: m.seq,
-    authorId: m.authorId,
-    body: m.body,
-    clientMessageId: m.clientMessageId,
-    threadRootId: m.threadRootId,
-    replyCount: 0,
-    lastReplyAt: null,
-    mentions: { userIds: mentionedUserIds, channel: m.mentionsChannel },
-    reactions: [],
-    attachmentCount: m.attachmentCount,
-    attachments: files.map(presentFile),
-    pinned: false,
-    createdAt: iso(m.createdAt),
-    editedAt: null,
-    deleted: false,
-  };
+  return messageView(m, { mentionedUserIds, reactions: [], files, pinned: false });
 }
 
 export async function presentMessage(storage: Storage, record: MessageRecord): Promise<Message> {
