@@ -57,9 +57,13 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   // Connections that never carried a request (a cancelled fetch can leave one behind) are neither
   // busy nor "idle" to Node, and would hold close() until the headers timeout (~60 s).
   const unused = new Set<Socket>();
+  // One shared listener rather than a closure per connection (memory per idle socket matters).
+  function forget(this: Socket) {
+    unused.delete(this);
+  }
   app.server.on('connection', (socket: Socket) => {
     unused.add(socket);
-    socket.once('close', () => unused.delete(socket));
+    socket.on('close', forget);
   });
   app.server.on('request', (request: IncomingMessage) => unused.delete(request.socket as Socket));
   app.server.on('upgrade', (request: IncomingMessage) => unused.delete(request.socket as Socket));

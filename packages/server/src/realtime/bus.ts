@@ -31,6 +31,11 @@ export interface WorkspaceMessage {
   member: boolean;
 }
 
+/** Hears a topic's messages. One object may listen to many topics (a session listens to all of its own). */
+export interface BusSubscriber {
+  onBusMessage(message: BusMessage, topic: string): void;
+}
+
 /**
  * Fan-out of committed changes to the connections that want them. Topics are namespaced by
  * workspace: `ws:{workspaceId}:ch:{channelId}` for a channel, `ws:{workspaceId}:presence` for the
@@ -40,11 +45,15 @@ export interface WorkspaceMessage {
  * Guarantee: best effort, in publish order per topic, to subscribers alive at publish time. The
  * bus is not the source of truth: a subscriber that sees a gap in a channel's seq fills it from
  * storage, so a lost or reordered publish delays an event but never loses it.
+ *
+ * Subscribers are objects rather than callbacks, and unsubscribing names the topic again, so that
+ * a connection holds no closure or topic string per subscription (see docs/performance.md).
  */
 export interface Bus {
   publish(topic: string, message: BusMessage): void;
-  /** Returns the unsubscribe function. */
-  subscribe(topic: string, handler: (message: BusMessage) => void): () => void;
+  /** Subscribing twice to the same topic is the same as once. */
+  subscribe(topic: string, subscriber: BusSubscriber): void;
+  unsubscribe(topic: string, subscriber: BusSubscriber): void;
   close(): Promise<void>;
 }
 
@@ -52,3 +61,9 @@ export const channelTopic = (workspaceId: string, channelId: string) => `ws:${wo
 export const presenceTopic = (workspaceId: string) => `ws:${workspaceId}:presence`;
 /** Not namespaced by workspace: it must reach a user's sockets for workspaces joined after they connected. */
 export const userTopic = (userId: string) => `user:${userId}`;
+
+/** Which of the three kinds of topic above `topic` is. */
+export function topicKind(topic: string): 'user' | 'presence' | 'channel' {
+  if (topic.startsWith('user:')) return 'user';
+  return topic.endsWith(':presence') ? 'presence' : 'channel';
+}

@@ -1,4 +1,4 @@
-import type { RawData, WebSocket } from 'ws';
+import { WebSocket, type RawData } from 'ws';
 import { ClientFrame, CloseCodes, RealtimeLimits } from '@relaydesk/protocol';
 import Value from 'typebox/value';
 import { AppError } from '../errors.js';
@@ -7,7 +7,7 @@ import { sendMessage } from '../actions/messageSender.js';
 import { deleteMessage, editMessage } from '../actions/messageEditor.js';
 import { setReaction } from '../actions/reactions.js';
 import { markRead } from '../actions/readState.js';
-import { Session, type SessionDeps } from './session.js';
+import { Session, type SessionDeps, type Transport } from './session.js';
 import { TokenBucket } from './tokenBucket.js';
 import { frame } from './frames.js';
 
@@ -16,60 +16,160 @@ const MAX_VIOLATIONS = 5;
 /** Refused operations within FLOOD_WINDOW_MS before a flooding client is disconnected (4008). */
 const MAX_FLOOD_REFUSALS = 2 * RealtimeLimits.opsBurst;
 const FLOOD_WINDOW_MS = 5_000;
+/** Frames a client may send before its session is set up; they are handled once it is. */
+const MAX_EARLY_FRAMES = 32;
 
-export interface EarlyFrame {
+interface QueuedFrame {
   data: RawData;
   isBinary: boolean;
 }
 
+/** Shared by every connection of a gateway (one object, not one per connection). */
 export interface ConnectionDeps extends SessionDeps {
   /** Forwards "typing" (throttled per user and channel) to the channel's other followers. */
   typing: (userId: string, workspaceId: string, channelId: string) => void;
+  /** The socket closed, whatever stage it had reached: the gateway gives back what it took for it. */
+  closed: (connection: Connection) => void;
 }
 
 /**
- * One authenticated WebSocket: reads and validates frames, applies flood control, and runs
- * operations through the same actions as the REST API. What it follows and delivers is its
- * `Session`'s job, shared with the SSE fallback.
+ * The gateway's sockets: each carries its `Connection`, so that one set of listener functions
+ * (below) serves every socket instead of closures per socket, as `ws` itself does with the
+ * `net.Socket` under it.
  */
-export class Connection {
+export class GatewaySocket extends WebSocket {
+  connection: Connection | undefined = undefined;
+}
+
+// `ws` calls its listeners with the socket as `this`.
+const connectionOf = (ws: WebSocket) => (ws as GatewaySocket).connection;
+
+function onError(this: WebSocket, err: Error): void {
+  connectionOf(this)?.onError(err);
+}
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  connectionOf(this)?.onMessage(data, isBinary);
+}
+
+function onPong(this: WebSocket): void {
+  const connection = connectionOf(this);
+  if (connection) connection.alive = true;
+}
+
+function onClose(this: WebSocket): void {
+  connectionOf(this)?.onClose();
+}
+
+/**
+ * One WebSocket, from the moment it is upgraded: reads and validates frames, applies flood
+ * control, and runs operations through the same actions as the REST API. What it follows and
+ * delivers is its `Session`'s job (shared with the SSE fallback), set up once the gateway has
+ * admitted the socket (`start`); frames that come before wait, bounded.
+ */
+export class Connection implements Transport {
   alive = true;
-  readonly session: Session;
-  private readonly bucket = new TokenBucket(RealtimeLimits.opsPerSecond, RealtimeLimits.opsBurst);
+  /** The slots the gateway took for this socket, given back when it closes. */
+  ipSlot: string | undefined;
+  userSlot: string | undefined;
+  /** Set by `start`, once the socket is admitted. */
+  private started: Session | undefined;
+  /**
+   * Frames not handled yet, in arrival order. They are handled one at a time (a `resume`
+   * completes before what follows it) once the session is ready.
+   */
+  private queue: QueuedFrame[] | undefined;
+  private ready = false;
+  private handling = false;
   private violations = 0;
-  private refusals: number[] = [];
-  /** Frames are handled one at a time, in arrival order (a `resume` completes before what follows it). */
-  private frames: Promise<void> = Promise.resolve();
+  private bucket: TokenBucket | undefined;
+  private refusals: number[] | undefined;
 
   constructor(
     private readonly deps: ConnectionDeps,
-    readonly ws: WebSocket,
-    readonly userId: string,
+    readonly ws: GatewaySocket,
   ) {
-    this.session = new Session(deps, { write: (text) => ws.send(text), get bufferedBytes() { return ws.bufferedAmount; }, close: (code, reason) => ws.close(code, reason) }, userId);
+    ws.connection = this;
+    // Protocol errors (a frame over the size limit, invalid UTF-8) arrive as 'error' events
+    // before ws closes the socket (1009/1007); unheard, one would crash the process.
+    ws.on('error', onError);
+    ws.on('message', onMessage);
+    ws.on('pong', onPong);
+    ws.on('close', onClose);
   }
 
-  async start(early: EarlyFrame[] = []): Promise<void> {
-    // Frames are taken from the first moment (registered before any await) and handled in order
-    // once the session is set up.
-    let setUp!: () => void;
-    this.frames = new Promise<void>((resolve) => (setUp = resolve));
-    const enqueue = (data: RawData, isBinary: boolean) => {
-      this.frames = this.frames.then(() => this.onFrame(data.toString(), isBinary));
-    };
-    for (const f of early) enqueue(f.data, f.isBinary);
-    this.ws.on('message', enqueue);
-    this.ws.on('pong', () => (this.alive = true));
-    this.ws.on('close', () => this.session.dispose());
+  /** The admitted user's session: frames are only handled once `start` has set it up. */
+  get session(): Session {
+    if (!this.started) throw new Error('The connection has not been admitted');
+    return this.started;
+  }
+
+  private get userId(): string {
+    return this.session.userId;
+  }
+
+  /** Sets up the session of the admitted user, then handles the frames received so far and the next ones. */
+  async start(userId: string): Promise<void> {
+    this.started = new Session(this.deps, this, userId);
     try {
-      await this.session.start(this.deps.ctx.config.wsHeartbeatMs);
+      await this.started.start(this.deps.ctx.config.wsHeartbeatMs);
     } finally {
-      setUp();
+      this.ready = true;
+      void this.handleQueued();
     }
   }
 
+  /** Closes the socket with `code`, and ends the session (presence, subscriptions) now. */
   close(code: number, reason: string): void {
-    this.session.close(code, reason);
+    if (this.started) this.started.close(code, reason);
+    else this.ws.close(code, reason);
+  }
+
+  // Transport (the session's way out).
+
+  write(text: string): void {
+    this.ws.send(text);
+  }
+
+  get bufferedBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  end(code: number, reason: string): void {
+    this.ws.close(code, reason);
+  }
+
+  // Socket events (see the listeners above).
+
+  onMessage(data: RawData, isBinary: boolean): void {
+    const queue = (this.queue ??= []);
+    if (!this.started && queue.length >= MAX_EARLY_FRAMES) {
+      this.ws.close(1008, 'too many frames before ready');
+      return;
+    }
+    queue.push({ data, isBinary });
+    if (this.ready) void this.handleQueued();
+  }
+
+  onError(err: Error): void {
+    this.deps.ctx.logger.debug({ err }, 'WebSocket protocol error');
+  }
+
+  onClose(): void {
+    this.started?.dispose();
+    this.deps.closed(this);
+  }
+
+  /** Handles the queue until it is empty; the queue itself goes with its last frame. */
+  private async handleQueued(): Promise<void> {
+    if (this.handling) return;
+    this.handling = true;
+    try {
+      for (let next = this.queue?.shift(); next; next = this.queue?.shift()) await this.onFrame(next.data.toString(), next.isBinary);
+    } finally {
+      this.queue = undefined;
+      this.handling = false;
+    }
   }
 
   private async onFrame(text: string, isBinary: boolean): Promise<void> {
@@ -87,12 +187,12 @@ export class Connection {
     }
     const f = parsed as ClientFrame;
     const ref = 'ref' in f ? f.ref : undefined;
-    const token = this.bucket.take();
+    const token = (this.bucket ??= new TokenBucket(RealtimeLimits.opsPerSecond, RealtimeLimits.opsBurst)).take();
     if (!token.ok) {
       this.deps.metrics.floodRejections.inc();
       session.sendError(ref, 'RATE_LIMITED', 'Too many operations; slow down', token.retryAfterMs);
       const now = Date.now();
-      this.refusals = this.refusals.filter((t) => now - t < FLOOD_WINDOW_MS);
+      this.refusals = (this.refusals ?? []).filter((t) => now - t < FLOOD_WINDOW_MS);
       this.refusals.push(now);
       if (this.refusals.length >= MAX_FLOOD_REFUSALS) this.close(CloseCodes.flooding, 'flooding');
       return;
@@ -118,12 +218,12 @@ export class Connection {
       case 'ping':
         return session.send(frame({ type: 'pong', ...(f.ref ? { ref: f.ref } : {}) }));
       case 'send': {
-        const { message } = await sendMessage(ctx, this.userId, f.channelId, {
+        const { view } = await sendMessage(ctx, this.userId, f.channelId, {
           body: f.body,
           clientMessageId: f.clientMessageId,
           ...(f.threadRootId ? { threadRootId: f.threadRootId } : {}),
         });
-        return this.ack(f.ref, { message: await presentMessage(ctx.storage, message) });
+        return this.ack(f.ref, { message: view });
       }
       case 'edit':
         return this.ack(f.ref, { message: await presentMessage(ctx.storage, await editMessage(ctx, this.userId, f.messageId, f.body)) });

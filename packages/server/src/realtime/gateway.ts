@@ -1,19 +1,18 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { CloseCodes, RealtimeLimits } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
 import { redeemWsTicket } from '../actions/wsTickets.js';
 import type { Bus } from './bus.js';
-import { Connection, type EarlyFrame } from './connection.js';
+import { Connection, GatewaySocket, type ConnectionDeps } from './connection.js';
 import { SSE_HEADERS, SseStream } from './sseStream.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceStore } from './presence.js';
 import type { Publisher } from './publisher.js';
 import { Slots } from './slots.js';
+import { SharedIds } from './sharedIds.js';
 
-/** Frames a client may send before `ready`; they are handled once the connection is set up. */
-const MAX_EARLY_FRAMES = 32;
 /** Handshakes (ticket check + loading memberships) in progress at once; the rest get 1013. */
 const MAX_CONCURRENT_HANDSHAKES = 64;
 
@@ -26,13 +25,28 @@ export type Admission = { release: () => void };
  * each client running a `Session`. What they deliver comes from the bus (see `Publisher`).
  */
 export class Gateway {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: RealtimeLimits.maxFrameBytes });
+  private readonly wss = new WebSocketServer<typeof GatewaySocket>({
+    noServer: true,
+    maxPayload: RealtimeLimits.maxFrameBytes,
+    WebSocket: GatewaySocket,
+    // Said explicitly, as they are what an idle socket costs: no compression state (the default),
+    // and no client set, whose per-socket 'close' closure would duplicate what the gateway tracks.
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
   private readonly connections = new Set<Connection>();
   private readonly streams = new Set<SseStream>();
   private handshakes = 0;
+  /** Upgraded sockets not closed yet, admitted or not: a shutdown waits for them all. */
+  private openSockets = 0;
+  private allSocketsClosed: (() => void) | undefined;
+  /** One interval each for all sockets and for all SSE streams, never one per connection. */
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly sseHeartbeat: NodeJS.Timeout;
   private readonly ipSlots: Slots;
   private readonly userSlots: Slots;
+  /** What every connection and stream shares: built once, not per connection. */
+  private readonly deps: ConnectionDeps;
 
   constructor(
     private readonly ctx: AppContext,
@@ -43,8 +57,19 @@ export class Gateway {
   ) {
     this.ipSlots = new Slots(ctx.config.maxConnectionsPerIp);
     this.userSlots = new Slots(ctx.config.maxConnectionsPerUser);
+    this.deps = {
+      ctx,
+      bus,
+      metrics,
+      presence,
+      ids: new SharedIds(),
+      typing: (userId, workspaceId, channelId) => publisher.typing(userId, workspaceId, channelId),
+      closed: (connection) => this.socketClosed(connection),
+    };
     this.heartbeat = setInterval(() => this.beat(), ctx.config.wsHeartbeatMs);
     this.heartbeat.unref();
+    this.sseHeartbeat = setInterval(() => this.streams.forEach((s) => s.ping()), ctx.config.sseHeartbeatMs);
+    this.sseHeartbeat.unref();
   }
 
   /** Open connections (sockets and streams) of these users on this node. */
@@ -52,26 +77,19 @@ export class Gateway {
     return userIds.reduce((sum, id) => sum + this.userSlots.count(id), 0);
   }
 
-  /** For the HTTP server's 'upgrade' event. */
+  /**
+   * For the HTTP server's 'upgrade' event. Only the few strings admission needs are kept from the
+   * request: a socket lives for hours, and nothing it holds may keep the request (headers, URL)
+   * alive with it.
+   */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => {
-      // Protocol errors (a frame over the size limit, invalid UTF-8) arrive as 'error' events
-      // before ws closes the socket (1009/1007); unheard, one would crash the process.
-      ws.on('error', (err) => this.ctx.logger.debug({ err }, 'WebSocket protocol error'));
-      // Frames may arrive while the ticket is being checked: keep them (bounded) for the connection.
-      const early: EarlyFrame[] = [];
-      const keep = (data: RawData, isBinary: boolean) => {
-        if (early.length >= MAX_EARLY_FRAMES) ws.close(1008, 'too many frames before ready');
-        else early.push({ data, isBinary });
-      };
-      ws.on('message', keep);
-      void this.accept(ws, request, url.searchParams.get('ticket'), early, () => ws.off('message', keep));
-    });
+    const admission = { origin: request.headers.origin, ip: this.clientIp(request), ticket: url.searchParams.get('ticket') };
+    this.wss.handleUpgrade(request, socket, head, (ws) => void this.accept(ws, admission));
   }
 
   /**
@@ -80,20 +98,21 @@ export class Gateway {
    * connections from this IP or for this user, 4001 bad ticket, 1013 too many handshakes at once
    * (retry with backoff).
    */
-  private async accept(ws: WebSocket, request: IncomingMessage, ticket: string | null, early: EarlyFrame[], stopKeeping: () => void): Promise<void> {
-    const origin = request.headers.origin;
+  private async accept(ws: GatewaySocket, { origin, ip, ticket }: { origin: string | undefined; ip: string; ticket: string | null }): Promise<void> {
+    this.openSockets++;
+    // Listens from now on: frames that arrive while the ticket is checked wait for the session.
+    const connection = new Connection(this.deps, ws);
     if (origin !== undefined && !this.ctx.config.allowedOrigins.includes(origin)) {
       this.metrics.refused.inc({ reason: 'origin' });
       return ws.close(CloseCodes.forbiddenOrigin, 'forbidden origin');
     }
     // The IP's slot is taken before the ticket is even looked at, so a flood of upgrades from one
     // address costs no database work.
-    const ip = this.clientIp(request);
     if (!this.ipSlots.take(ip)) {
       this.metrics.refused.inc({ reason: 'ip_cap' });
       return ws.close(CloseCodes.tooManyConnections, 'too many connections from this address');
     }
-    ws.once('close', () => this.ipSlots.release(ip));
+    connection.ipSlot = ip;
     if (this.handshakes >= MAX_CONCURRENT_HANDSHAKES) {
       this.metrics.refused.inc({ reason: 'busy' });
       return ws.close(1013, 'busy: retry in a few seconds');
@@ -112,22 +131,25 @@ export class Gateway {
         this.metrics.refused.inc({ reason: 'user_cap' });
         return ws.close(CloseCodes.tooManyConnections, 'too many connections for this user');
       }
-      ws.once('close', () => this.userSlots.release(userId));
-      const connection = new Connection({ ...this.sessionDeps(), typing: (u, w, c) => this.publisher.typing(u, w, c) }, ws, userId);
+      connection.userSlot = userId;
       this.connections.add(connection);
       this.metrics.connections.inc();
-      ws.on('close', () => {
-        if (this.connections.delete(connection)) this.metrics.connections.dec();
-      });
-      // start() takes over the frames synchronously, so none falls between the two listeners.
-      stopKeeping();
-      await connection.start(early);
+      await connection.start(userId);
     } catch (err) {
       this.ctx.logger.error({ err }, 'WebSocket handshake failed');
       ws.close(1011, 'internal error');
     } finally {
       this.handshakes--;
     }
+  }
+
+  /** A socket closed, whatever stage it had reached: gives back what was taken for it. */
+  private socketClosed(connection: Connection): void {
+    if (connection.ipSlot !== undefined) this.ipSlots.release(connection.ipSlot);
+    if (connection.userSlot !== undefined) this.userSlots.release(connection.userSlot);
+    connection.ipSlot = connection.userSlot = undefined;
+    if (this.connections.delete(connection)) this.metrics.connections.dec();
+    if (--this.openSockets === 0) this.allSocketsClosed?.();
   }
 
   /**
@@ -170,7 +192,7 @@ export class Gateway {
     let stream: SseStream | undefined;
     try {
       res.writeHead(200, { ...headers, ...SSE_HEADERS });
-      const started = new SseStream(this.sessionDeps(), res, userId, this.ctx.config.sseHeartbeatMs);
+      const started = new SseStream(this.deps, res, userId, this.ctx.config.sseHeartbeatMs);
       stream = started;
       this.streams.add(started);
       this.metrics.sseStreams.inc();
@@ -189,10 +211,6 @@ export class Gateway {
     } finally {
       this.handshakes--;
     }
-  }
-
-  private sessionDeps() {
-    return { ctx: this.ctx, bus: this.bus, metrics: this.metrics, presence: this.presence };
   }
 
   /** The address a connection counts against: the socket's peer, or the proxy's X-Forwarded-For when TRUST_PROXY is on (as for the API's per-IP limits). */
@@ -218,9 +236,12 @@ export class Gateway {
   /** Shutdown: every client is told to reconnect (1012) and will resume elsewhere or later. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.sseHeartbeat);
     for (const c of this.connections) c.close(1012, 'server restarting');
     for (const s of this.streams) s.session.close(1012, 'server restarting');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    // Every socket's closing handshake (or ws's timeout), as the server's client tracking would wait for.
+    if (this.openSockets > 0) await new Promise<void>((resolve) => (this.allSocketsClosed = resolve));
     await this.presence.close();
     await this.bus.close();
   }

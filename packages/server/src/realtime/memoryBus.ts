@@ -1,21 +1,34 @@
-import type { Bus, BusMessage } from './bus.js';
+import type { Bus, BusMessage, BusSubscriber } from './bus.js';
 
-/** The bus of a single node: synchronous delivery within the process. */
+/**
+ * The bus of a single node: synchronous delivery within the process. A topic with a single
+ * subscriber (a user's topic with one tab open, the usual case) holds it without a `Set`: with
+ * one user topic per connection, the set would be most of what a subscription costs.
+ */
 export class MemoryBus implements Bus {
-  private readonly topics = new Map<string, Set<(message: BusMessage) => void>>();
+  private readonly topics = new Map<string, BusSubscriber | Set<BusSubscriber>>();
 
   publish(topic: string, message: BusMessage): void {
-    for (const handler of this.topics.get(topic) ?? []) handler(message);
+    const subscribers = this.topics.get(topic);
+    if (subscribers instanceof Set) for (const s of subscribers) s.onBusMessage(message, topic);
+    else subscribers?.onBusMessage(message, topic);
   }
 
-  subscribe(topic: string, handler: (message: BusMessage) => void): () => void {
-    let handlers = this.topics.get(topic);
-    if (!handlers) this.topics.set(topic, (handlers = new Set()));
-    handlers.add(handler);
-    return () => {
-      handlers.delete(handler);
-      if (handlers.size === 0) this.topics.delete(topic);
-    };
+  subscribe(topic: string, subscriber: BusSubscriber): void {
+    const current = this.topics.get(topic);
+    if (current === undefined) this.topics.set(topic, subscriber);
+    else if (current instanceof Set) current.add(subscriber);
+    else if (current !== subscriber) this.topics.set(topic, new Set([current, subscriber]));
+  }
+
+  unsubscribe(topic: string, subscriber: BusSubscriber): void {
+    const current = this.topics.get(topic);
+    if (current === subscriber) this.topics.delete(topic);
+    else if (current instanceof Set && current.delete(subscriber) && current.size === 1) {
+      // Back to a single subscriber: drop the set (a publish iterating it still sees the rest).
+      const [last] = current;
+      this.topics.set(topic, last!);
+    }
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { CloseCodes, RealtimeLimits, type ConnectionStatus, type ErrorCode } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
 import { presentEvent } from '../presenters/chat.js';
-import { channelTopic, presenceTopic, userTopic, type Bus, type BusMessage, type WorkspaceMessage } from './bus.js';
+import { channelTopic, presenceTopic, topicKind, userTopic, type Bus, type BusMessage, type BusSubscriber, type WorkspaceMessage } from './bus.js';
 import { ChannelCursor, type OutgoingEvent } from './channelCursor.js';
 import { eventFrame, frame } from './frames.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceStore } from './presence.js';
+import type { SharedIds } from './sharedIds.js';
 
 /**
  * How a session reaches its client: a WebSocket, or a Server-Sent Events response. The session
@@ -17,7 +18,7 @@ export interface Transport {
   /** Bytes written but not yet taken by the peer (what a client that stops reading makes us hold). */
   readonly bufferedBytes: number;
   /** Ends the connection; `code` is a WebSocket close code (an SSE stream simply ends). */
-  close(code: number, reason: string): void;
+  end(code: number, reason: string): void;
 }
 
 export interface SessionDeps {
@@ -25,10 +26,15 @@ export interface SessionDeps {
   bus: Bus;
   metrics: GatewayMetrics;
   presence: PresenceStore;
+  /** The node's shared copies of channel and workspace ids. */
+  ids: SharedIds;
 }
 
 /** Presence notices seen recently: one change is published on every workspace topic its user is in. */
 const RECENT_NOTICES = 16;
+/** What the presence chain is when no update is in flight: shared, since a settled promise never changes. */
+const SETTLED: Promise<void> = Promise.resolve();
+const NO_WORKSPACES: readonly string[] = [];
 
 /**
  * What a client follows, whatever the transport. It follows every channel its user belongs to and
@@ -37,20 +43,36 @@ const RECENT_NOTICES = 16;
  * It also hears the user's notices (read marker), typing and receipts of its channels, and the
  * presence of everyone in its user's workspaces, and counts as one of the user's connections for
  * presence.
+ *
+ * Most sessions sit idle for hours, so what one holds is kept small (see docs/performance.md): it
+ * is its own bus subscriber for all its topics, which it can name again from its state (its user,
+ * `presenceOf`, `cursors`) rather than keeping them; the ids in that state are the node's shared
+ * copies (`SharedIds`); and collections that only fill on activity are created when they do.
  */
-export class Session {
-  /** Unique across nodes: the presence store tells connections apart by it. */
-  readonly id = randomUUID();
+export class Session implements BusSubscriber {
+  /**
+   * Unique across nodes: the presence store tells connections apart by it. 128 random bits as one
+   * flat string (40 bytes); `randomUUID()` builds its result by concatenation, and the tree of
+   * pieces it leaves costs ~480 bytes for as long as the session lives.
+   */
+  readonly id = randomBytes(16).toString('base64url');
+  /** The channels followed (the user's memberships), each with the client's position in it. */
   private readonly cursors = new Map<string, ChannelCursor>();
-  private readonly subscriptions = new Map<string, () => void>();
+  /**
+   * The workspaces whose presence topic is heard. A user is in a handful, so a list is enough;
+   * it is replaced by an exact-size copy rather than grown in place (push, spread and filter
+   * reserve room for 17).
+   */
+  private presenceOf = NO_WORKSPACES;
   private live = false;
   private closed = false;
-  private readonly recentNotices: string[] = [];
-  /** Workspace joins and leaves heard while the workspace list is being read, applied after it. */
-  private pendingWorkspaceChanges: WorkspaceMessage[] | undefined = [];
+  private recentNotices: string[] | undefined;
+  /** True while the workspace list is being read; joins and leaves heard meanwhile wait in `heardWorkspaceChanges`. */
+  private readingWorkspaces = true;
+  private heardWorkspaceChanges: WorkspaceMessage[] | undefined;
   /** Presence updates of this connection, in order; the removal at the end is the last. */
-  private presenceChain: Promise<void> = Promise.resolve();
-  private readonly closeListeners: (() => void)[] = [];
+  private presenceChain = SETTLED;
+  private closeListeners: (() => void)[] | undefined;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -65,28 +87,30 @@ export class Session {
   /** Called once when the session ends, for whatever reason. */
   onClose(listener: () => void): void {
     if (this.closed) listener();
-    else this.closeListeners.push(listener);
+    else (this.closeListeners ??= []).push(listener);
   }
 
   /** Follows the user's channels and workspaces, registers with presence, then says `ready`. */
   async start(heartbeatMs: number): Promise<void> {
     const { ctx } = this.deps;
     // The user topic first: a channel or workspace joined while memberships are being read is
-    // then heard, and following is idempotent, so hearing it twice is harmless.
-    this.listen(userTopic(this.userId), (m) => this.onUserMessage(m));
+    // then heard, and following is idempotent, so hearing it twice is harmless. Nothing is
+    // subscribed once the session is closed: dispose has already let go of everything.
+    if (!this.closed) this.deps.bus.subscribe(userTopic(this.userId), this);
     this.updatePresence('active');
     const [channels, workspaces] = await Promise.all([ctx.storage.channels.membershipsOf(this.userId), ctx.storage.workspaces.listForUser(this.userId)]);
     for (const m of channels) this.follow(m.channelId, m.workspaceId, m.lastSeq);
     for (const w of workspaces) this.listenPresence(w.id);
-    const heard = this.pendingWorkspaceChanges ?? [];
-    this.pendingWorkspaceChanges = undefined;
+    const heard = this.heardWorkspaceChanges ?? [];
+    this.readingWorkspaces = false;
+    this.heardWorkspaceChanges = undefined;
     for (const m of heard) this.onWorkspaceChange(m);
     this.send(frame({ type: 'ready', v: 1, userId: this.userId, heartbeatMs }));
   }
 
   close(code: number, reason: string): void {
     if (this.closed) return;
-    this.transport.close(code, reason);
+    this.transport.end(code, reason);
     this.dispose();
   }
 
@@ -94,14 +118,19 @@ export class Session {
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const unsubscribe of this.subscriptions.values()) unsubscribe();
-    this.subscriptions.clear();
+    const { bus, ids, presence } = this.deps;
+    bus.unsubscribe(userTopic(this.userId), this);
+    for (const workspaceId of this.presenceOf) {
+      bus.unsubscribe(presenceTopic(workspaceId), this);
+      ids.release(workspaceId);
+    }
+    this.presenceOf = NO_WORKSPACES;
+    for (const cursor of this.cursors.values()) this.forget(cursor);
     this.cursors.clear();
-    const { presence, ctx } = this.deps;
-    this.presenceChain = this.presenceChain
-      .then(() => presence.remove(this.userId, this.id))
-      .catch((err: unknown) => ctx.logger.error({ err }, 'presence update failed'));
-    for (const listener of this.closeListeners.splice(0)) listener();
+    this.chainPresence(() => presence.remove(this.userId, this.id));
+    const listeners = this.closeListeners ?? [];
+    this.closeListeners = undefined;
+    for (const listener of listeners) listener();
   }
 
   /** This connection's presence status (a new one is `active`). */
@@ -112,10 +141,17 @@ export class Session {
   private updatePresence(status: ConnectionStatus): void {
     // After the removal nothing may bring the connection back.
     if (this.closed) return;
-    const { presence, ctx } = this.deps;
-    this.presenceChain = this.presenceChain
-      .then(() => presence.set(this.userId, this.id, status))
-      .catch((err: unknown) => ctx.logger.error({ err }, 'presence update failed'));
+    const { presence } = this.deps;
+    this.chainPresence(() => presence.set(this.userId, this.id, status));
+  }
+
+  /** Runs presence updates one after another; once none is left in flight, the chain is let go. */
+  private chainPresence(update: () => Promise<void>): void {
+    const tail = this.presenceChain.then(update).catch((err: unknown) => this.deps.ctx.logger.error({ err }, 'presence update failed'));
+    this.presenceChain = tail;
+    void tail.then(() => {
+      if (this.presenceChain === tail) this.presenceChain = SETTLED;
+    });
   }
 
   /** The workspace of a channel this session follows (the user is a member), if it does. */
@@ -123,34 +159,48 @@ export class Session {
     return this.cursors.get(channelId)?.workspaceId;
   }
 
-  private listen(topic: string, handler: (m: BusMessage) => void): void {
-    // A connection closed during set-up must not leave subscriptions behind.
-    if (!this.closed && !this.subscriptions.has(topic)) this.subscriptions.set(topic, this.deps.bus.subscribe(topic, handler));
-  }
-
-  private unlisten(topic: string): void {
-    this.subscriptions.get(topic)?.();
-    this.subscriptions.delete(topic);
+  /** Every topic this session listens to, whichever it came on. */
+  onBusMessage(m: BusMessage, topic: string): void {
+    const kind = topicKind(topic);
+    if (kind === 'user') this.onUserMessage(m);
+    else if (kind === 'presence') this.onPresence(m);
+    else this.onLive(m);
   }
 
   private listenPresence(workspaceId: string): void {
-    this.listen(presenceTopic(workspaceId), (m) => this.onPresence(m));
+    if (this.closed || this.presenceOf.includes(workspaceId)) return;
+    this.presenceOf = this.presenceOf.concat(this.deps.ids.take(workspaceId));
+    this.deps.bus.subscribe(presenceTopic(workspaceId), this);
   }
 
-  private follow(channelId: string, workspaceId: string, delivered: number): ChannelCursor {
-    let cursor = this.cursors.get(channelId);
-    if (cursor) return cursor;
-    cursor = new ChannelCursor(channelId, workspaceId, delivered);
-    this.cursors.set(channelId, cursor);
-    this.listen(channelTopic(workspaceId, channelId), (m) => this.onLive(m));
-    return cursor;
+  private unlistenPresence(workspaceId: string): void {
+    const i = this.presenceOf.indexOf(workspaceId);
+    if (i < 0) return;
+    this.presenceOf = this.presenceOf.toSpliced(i, 1);
+    this.deps.bus.unsubscribe(presenceTopic(workspaceId), this);
+    this.deps.ids.release(workspaceId);
+  }
+
+  private follow(channelId: string, workspaceId: string, delivered: number): void {
+    if (this.closed || this.cursors.has(channelId)) return;
+    const { ids, bus } = this.deps;
+    const cursor = new ChannelCursor(ids.take(channelId), ids.take(workspaceId), delivered);
+    this.cursors.set(cursor.channelId, cursor);
+    bus.subscribe(channelTopic(workspaceId, channelId), this);
   }
 
   private unfollow(channelId: string): void {
     const cursor = this.cursors.get(channelId);
     if (!cursor) return;
     this.cursors.delete(channelId);
-    this.unlisten(channelTopic(cursor.workspaceId, channelId));
+    this.forget(cursor);
+  }
+
+  /** Stops hearing a followed channel and lets go of its ids (the caller drops the cursor). */
+  private forget(cursor: ChannelCursor): void {
+    this.deps.bus.unsubscribe(channelTopic(cursor.workspaceId, cursor.channelId), this);
+    this.deps.ids.release(cursor.channelId);
+    this.deps.ids.release(cursor.workspaceId);
   }
 
   /** The user topic: added to a channel, joined or left a workspace, or a notice for this user (read marker). */
@@ -160,7 +210,7 @@ export class Session {
       return;
     }
     if (m.kind === 'workspace') {
-      if (this.pendingWorkspaceChanges) this.pendingWorkspaceChanges.push(m);
+      if (this.readingWorkspaces) (this.heardWorkspaceChanges ??= []).push(m);
       else this.onWorkspaceChange(m);
       return;
     }
@@ -174,15 +224,18 @@ export class Session {
   /** Presence is shared with the user's workspaces: a join starts hearing one, a leave stops it. */
   private onWorkspaceChange(m: WorkspaceMessage): void {
     if (m.member) this.listenPresence(m.workspaceId);
-    else this.unlisten(presenceTopic(m.workspaceId));
+    else this.unlistenPresence(m.workspaceId);
   }
 
   private onPresence(m: BusMessage): void {
     if (m.kind !== 'notice' || !this.live) return;
-    if (m.id !== undefined) {
-      if (this.recentNotices.includes(m.id)) return;
-      this.recentNotices.push(m.id);
-      if (this.recentNotices.length > RECENT_NOTICES) this.recentNotices.shift();
+    // A change goes out once on each presence topic of its user's workspaces: only a session that
+    // hears two of those topics or more can hear it twice, so only such a session keeps a list.
+    if (m.id !== undefined && this.presenceOf.length > 1) {
+      const recent = (this.recentNotices ??= []);
+      if (recent.includes(m.id)) return;
+      recent.push(m.id);
+      if (recent.length > RECENT_NOTICES) recent.shift();
     }
     this.send(m.frame);
   }
@@ -230,7 +283,7 @@ export class Session {
     return cursor.fillChain.then(() => this.pump(cursor));
   }
 
-  private deliver(cursor: ChannelCursor, items: OutgoingEvent[]): void {
+  private deliver(cursor: ChannelCursor, items: readonly OutgoingEvent[]): void {
     for (const { event, frame: text } of items) {
       this.send(text);
       this.deps.metrics.delivered.inc();

@@ -11,12 +11,12 @@ export const SSE_HEADERS = {
 
 /**
  * One Server-Sent Events response (the fallback for networks that block WebSocket): the same
- * session and frames as a socket, each written as `data: <json>`, with `: ping` comments so that
- * proxies keep an idle stream open. The client cannot send on it; it uses the REST API.
+ * session and frames as a socket, each written as `data: <json>`, with `: ping` comments (`ping`,
+ * called by the gateway's one SSE heartbeat for all streams) so that proxies keep an idle stream
+ * open. The client cannot send on it; it uses the REST API.
  */
-export class SseStream {
+export class SseStream implements Transport {
   readonly session: Session;
-  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     deps: SessionDeps,
@@ -24,26 +24,15 @@ export class SseStream {
     userId: string,
     private readonly heartbeatMs: number,
   ) {
-    const transport: Transport = {
-      write: (text) => this.write(`data: ${text}\n\n`),
-      // What the response and the socket under it hold: grows when the reader stalls.
-      get bufferedBytes() {
-        return res.writableLength;
-      },
-      close: (code, reason) => this.end(code, reason),
-    };
-    this.session = new Session(deps, transport, userId);
-    this.heartbeat = setInterval(() => this.write(': ping\n\n'), heartbeatMs);
-    this.heartbeat.unref();
+    this.session = new Session(deps, this, userId);
     res.on('error', () => undefined);
-    res.on('close', () => this.gone());
+    res.on('close', () => this.session.dispose());
     // The client may have left while the request was authenticated: its close event has passed.
-    if (res.destroyed || !res.socket || res.socket.destroyed) this.gone();
+    if (res.destroyed || !res.socket || res.socket.destroyed) this.session.dispose();
   }
 
-  private gone(): void {
-    clearInterval(this.heartbeat);
-    this.session.dispose();
+  ping(): void {
+    this.writeChunk(': ping\n\n');
   }
 
   /** `ready`, then the replay after `positions` (exactly like a `resume` frame), then live frames. */
@@ -52,7 +41,16 @@ export class SseStream {
     await this.session.resume(positions);
   }
 
-  private write(chunk: string): void {
+  write(text: string): void {
+    this.writeChunk(`data: ${text}\n\n`);
+  }
+
+  /** What the response and the socket under it hold: grows when the reader stalls. */
+  get bufferedBytes(): number {
+    return this.res.writableLength;
+  }
+
+  private writeChunk(chunk: string): void {
     if (!this.res.destroyed && !this.res.writableEnded) this.res.write(chunk);
   }
 
@@ -61,13 +59,12 @@ export class SseStream {
    * reason goes out as a comment and the stream ends after what is queued; the client reconnects
    * and resumes either way.
    */
-  private end(code: number, reason: string): void {
-    clearInterval(this.heartbeat);
+  end(code: number, reason: string): void {
     if (code === CloseCodes.slowConsumer) {
       this.res.destroy();
       return;
     }
-    this.write(`: close ${code} ${reason}\n\n`);
+    this.writeChunk(`: close ${code} ${reason}\n\n`);
     this.res.end();
     // A reader that stopped reading would hold the response open (and a shutdown with it).
     setTimeout(() => this.res.destroy(), 1000).unref();
