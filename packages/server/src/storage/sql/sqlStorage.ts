@@ -12,7 +12,6 @@ import { SqlMessageStore } from './messageStore.js';
 import { SqlEventStore } from './eventStore.js';
 import { SqlSearchStore } from './searchStore.js';
 import { SqlFileStore } from './fileStore.js';
-import { GroupCommitter } from './groupCommit.js';
 
 /** The storage port on Kysely: one set of queries for SQLite and PostgreSQL. */
 export class SqlStorage implements Storage {
@@ -27,15 +26,11 @@ export class SqlStorage implements Storage {
   readonly search: SqlSearchStore;
   readonly files: SqlFileStore;
 
-  /** SQLite only: concurrent transactions share commits (see groupCommit.ts). */
-  private readonly committer: GroupCommitter | undefined;
-
   private constructor(
     private readonly db: Kysely<Database>,
     readonly dialect: Dialect,
     private readonly inTransaction: boolean,
   ) {
-    this.committer = dialect === 'sqlite' && !inTransaction ? new GroupCommitter(db) : undefined;
     this.users = new SqlUserStore(db);
     this.sessions = new SqlSessionStore(db);
     this.wsTickets = new SqlWsTicketStore(db);
@@ -63,7 +58,6 @@ export class SqlStorage implements Storage {
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {
     // Already inside one: join it (Kysely has no nested transactions).
     if (this.inTransaction) return work(this);
-    if (this.committer) return this.committer.run((trx) => work(new SqlStorage(trx, this.dialect, true)));
     return this.db.transaction().execute((trx) => work(new SqlStorage(trx, this.dialect, true)));
   }
 
