@@ -71,6 +71,12 @@ export function MessageList({ channelId }: { channelId: string }) {
     if (atBottom.current && list.length > 0 && !focusId) virtualizer.scrollToIndex(list.length - 1, { align: 'end' });
   }, [list.length, virtualizer, focusId]);
 
+  // A row that grows (an image loads, "1 reply" appears) must not lift the reader off the bottom.
+  const totalSize = virtualizer.getTotalSize();
+  useEffect(() => {
+    if (atBottom.current && list.length > 0 && !focusId) virtualizer.scrollToIndex(list.length - 1, { align: 'end' });
+  }, [totalSize, list.length, focusId, virtualizer]);
+
   useEffect(() => {
     if (!focusId) return;
     const index = list.findIndex((r) => r.kind === 'message' && r.message.id === focusId);
