@@ -51,6 +51,21 @@ describe('HttpTransport: one refresh per expiry', () => {
     assert.equal(server.generation(), 2);
   });
 
+  it('withRenewal (uploads over XHR) follows the same rule: one refresh on a 401, then one retry with the new token', async () => {
+    const server = fakeBearerServer();
+    const http = new HttpTransport({ baseUrl: 'http://api.test', auth: 'bearer', fetch: server.fetch });
+    http.setTokens({ accessToken: 'a0', refreshToken: 'r1' });
+    const seen: string[] = [];
+    const answer = await http.withRenewal(async () => {
+      const headers = http.authHeaders('POST');
+      seen.push(headers.authorization ?? '');
+      return http.parseResponse<{ path: string }>(await server.fetch('http://api.test/api/v1/channels/c1/files', { method: 'POST', headers }));
+    });
+    assert.equal(answer.path, '/api/v1/channels/c1/files');
+    assert.deepEqual(seen, ['Bearer a0', 'Bearer a2']);
+    assert.equal(server.refreshBodies.length, 1);
+  });
+
   it('bearer mode sends the refresh token in the body and uses the new tokens afterwards', async () => {
     const server = fakeBearerServer();
     const http = new HttpTransport({ baseUrl: 'http://api.test', auth: 'bearer', fetch: server.fetch });

@@ -116,14 +116,31 @@ export class HttpTransport {
     return response;
   }
 
+  /**
+   * Runs a request made outside this transport (an upload over XMLHttpRequest) with the same rule
+   * as `request`: on a 401 renew the session once, then try again.
+   */
+  async withRenewal<T>(attempt: () => Promise<T>): Promise<T> {
+    const sentWith = this.generation;
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401) throw e;
+      await this.renew(sentWith);
+      return attempt();
+    }
+  }
+
   private async send(method: string, path: string, options: RequestOptions): Promise<Response> {
     const headers = this.authHeaders(method);
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    // FormData sets its own multipart Content-Type (with the boundary); everything else is JSON.
+    const form = typeof FormData !== 'undefined' && options.body instanceof FormData;
+    if (options.body !== undefined && !form) headers['content-type'] = 'application/json';
     try {
       return await this.fetchImpl(this.url(path, options.query), {
         method,
         headers,
-        body: options.body === undefined ? null : JSON.stringify(options.body),
+        body: options.body === undefined ? null : form ? (options.body as FormData) : JSON.stringify(options.body),
         credentials: 'same-origin',
         signal: options.signal ?? null,
       });
@@ -131,11 +148,6 @@ export class HttpTransport {
       if ((e as Error).name === 'AbortError') throw e;
       throw new ApiError(0, 'NETWORK_ERROR', `Could not reach the server: ${(e as Error).message}`);
     }
-  }
-
-  /** The fetch this transport uses, for requests it cannot build itself (multipart uploads). */
-  rawFetch(input: string, init: RequestInit): Promise<Response> {
-    return this.fetchImpl(input, { credentials: 'same-origin', ...init });
   }
 
   /** Reads a response the API's way: JSON, or an ApiError with the stable code. */

@@ -12,31 +12,20 @@ export interface UploadOptions {
 
 /**
  * Uploads one file to a channel as multipart/form-data. In browsers it uses XMLHttpRequest for
- * progress events and cancellation; elsewhere fetch. Auth and CSRF headers come from the transport;
- * a 401 is refreshed once like any other request.
+ * progress events and cancellation; elsewhere the transport's own fetch. Either way auth, CSRF and
+ * the one renewal after a 401 are the transport's.
  */
 export async function uploadFile(http: HttpTransport, channelId: string, file: Blob, name: string, options: UploadOptions = {}): Promise<FileInfo> {
   const path = `/api/v1/channels/${encodeURIComponent(channelId)}/files`;
   const query = options.durationMs === undefined ? undefined : { durationMs: Math.round(options.durationMs) };
-  const attempt = () => (typeof XMLHttpRequest === 'undefined' ? viaFetch(http, path, query, file, name, options) : viaXhr(http, path, query, file, name, options));
-  try {
-    return await attempt();
-  } catch (e) {
-    if (!(e instanceof ApiError) || e.status !== 401) throw e;
-    await http.refresh();
-    return attempt();
-  }
+  if (typeof XMLHttpRequest === 'undefined') return http.request<FileInfo>('POST', path, { query, body: form(file, name), ...(options.signal ? { signal: options.signal } : {}) });
+  return http.withRenewal(() => viaXhr(http, path, query, file, name, options));
 }
 
 function form(file: Blob, name: string): FormData {
   const body = new FormData();
   body.append('file', file, name);
   return body;
-}
-
-async function viaFetch(http: HttpTransport, path: string, query: Record<string, number> | undefined, file: Blob, name: string, options: UploadOptions): Promise<FileInfo> {
-  const response = await http.rawFetch(http.url(path, query), { method: 'POST', headers: http.authHeaders('POST'), body: form(file, name), signal: options.signal ?? null });
-  return http.parseResponse<FileInfo>(response);
 }
 
 function viaXhr(http: HttpTransport, path: string, query: Record<string, number> | undefined, file: Blob, name: string, options: UploadOptions): Promise<FileInfo> {

@@ -24,6 +24,23 @@ describe('SDK: the typed REST client against the real server (sqlite)', () => {
     assert.equal((await client.api.auth.me()).user.id, registered.user.id);
   });
 
+  it('files: an upload from Node (multipart through the transport), attached to a message; a refused type is a typed error', async () => {
+    const client = sdkClient(server.url);
+    await signUp(client);
+    const workspace = await client.api.workspaces.create('Files');
+    const channel = await client.api.workspaces.createChannel(workspace.id, { name: 'Uploads' });
+    const file = await client.api.files.upload(channel.id, new Blob(['release notes\n']), 'notes.txt');
+    assert.equal(file.mime, 'text/plain');
+    assert.equal(file.name, 'notes.txt');
+    const message = await client.api.channels.send(channel.id, { body: '', attachmentIds: [file.id] });
+    assert.deepEqual(message.attachments.map((a) => a.id), [file.id]);
+    assert.deepEqual(await client.api.files.get(file.id), { ...file, messageId: message.id });
+    await assert.rejects(
+      client.api.files.upload(channel.id, new Blob(['#!/bin/sh\nrm -rf /\n']), 'notes.txt'),
+      (e: unknown) => e instanceof ApiError && e.status === 415 && e.code === 'FILE_EXECUTABLE',
+    );
+  });
+
   it('workspace, channel, send (idempotent by clientMessageId), history', async () => {
     const client = sdkClient(server.url);
     const { user } = await signUp(client);

@@ -66,12 +66,7 @@ export function MessageList({ channelId }: { channelId: string }) {
     }
   }, [list, virtualizer]);
 
-  // New messages at the bottom: follow them if the reader was at the bottom.
-  useEffect(() => {
-    if (atBottom.current && list.length > 0 && !focusId) virtualizer.scrollToIndex(list.length - 1, { align: 'end' });
-  }, [list.length, virtualizer, focusId]);
-
-  // A row that grows (an image loads, "1 reply" appears) must not lift the reader off the bottom.
+  // New messages, or a row that grows (an image loads, "1 reply" appears): a reader at the bottom stays there.
   const totalSize = virtualizer.getTotalSize();
   useEffect(() => {
     if (atBottom.current && list.length > 0 && !focusId) virtualizer.scrollToIndex(list.length - 1, { align: 'end' });
