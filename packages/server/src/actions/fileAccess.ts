@@ -10,8 +10,10 @@ import { accessChannel } from '../policies/channelAccess.js';
 export async function readableFile(ctx: AppContext, userId: string, fileId: string): Promise<FileRecord> {
   const file = await ctx.storage.files.findById(fileId);
   if (!file) throw new AppError('NOT_FOUND', 'No such file');
-  await accessChannel(ctx, userId, file.channelId).catch(() => {
-    throw new AppError('NOT_FOUND', 'No such file');
+  await accessChannel(ctx, userId, file.channelId).catch((err: unknown) => {
+    // Not allowed to see the channel: the file does not exist for this user. Anything else (the
+    // database failing) stays what it is.
+    throw err instanceof AppError && err.code === 'NOT_FOUND' ? new AppError('NOT_FOUND', 'No such file') : err;
   });
   if (file.messageId === null && file.uploaderId !== userId) throw new AppError('NOT_FOUND', 'No such file');
   return file;

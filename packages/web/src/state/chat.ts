@@ -139,6 +139,22 @@ export async function markRead(channelId: string): Promise<void> {
   }
 }
 
+/**
+ * Reading along in a busy channel: one read marker update per burst rather than one per message
+ * (each update also fans out as a receipt to the channel's other members).
+ */
+const readTimers = new Map<string, ReturnType<typeof setTimeout>>();
+function markReadSoon(channelId: string): void {
+  if (readTimers.has(channelId)) return;
+  readTimers.set(
+    channelId,
+    setTimeout(() => {
+      readTimers.delete(channelId);
+      void markRead(channelId);
+    }, 750),
+  );
+}
+
 function setReadMarker(channelId: string, lastReadSeq: number): void {
   setState((s) => {
     const u = s.unreads[channelId];
@@ -217,7 +233,7 @@ function wire(): void {
     setState((s) => applyEvent(s, e));
     const s = getState();
     if (e.event.type === 'member.joined' && e.event.userId === s.me?.id && !s.channels[e.channelId]) void addChannel(e.channelId);
-    if (e.channelId === s.selectedChannelId && document.visibilityState === 'visible') void markRead(e.channelId);
+    if (e.channelId === s.selectedChannelId && document.visibilityState === 'visible') markReadSoon(e.channelId);
   });
   rt.on('reset', (channelId) => {
     if (getState().timelines[channelId]) void loadTimeline(channelId);
