@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FileInfo } from '@relaydesk/protocol';
-import type { TestServer } from '../../../testing/testServer.js';
+import { startTestServer, type TestServer } from '../../../testing/testServer.js';
 import type { TestResponse } from '../../../testing/httpClient.js';
-import type { Person } from '../messages/fixtures.js';
+import { setUpTeam, type Person, type Team } from '../messages/fixtures.js';
 
 export interface UploadOptions {
   /** The part's declared Content-Type (a hint the server must not trust). */
@@ -71,4 +71,11 @@ export async function blobPathsOf(server: TestServer, fileId: string): Promise<s
 /** Nothing is left half-written: the temporary directory holds no upload. */
 export function assertNoTemporaryFiles(server: TestServer): void {
   assert.deepEqual(filesUnder(tmpDir(server)), [], 'no partial upload is left in DATA_DIR/tmp');
+}
+
+/** A server and a team whose one member, alice, does the uploading: the setting of most file suites. */
+export async function startUploaderTeam(options: Parameters<typeof startTestServer>[0]): Promise<{ server: TestServer; team: Team; alice: Person }> {
+  const server = await startTestServer(options);
+  const team = await setUpTeam(server, 1);
+  return { server, team, alice: team.members[0]! };
 }

@@ -2,13 +2,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { FileLimits } from '@relaydesk/protocol';
-import { DATABASES, startTestServer, type TestServer } from '../../../testing/testServer.js';
+import { DATABASES, type TestServer } from '../../../testing/testServer.js';
 import { sweepUnattached } from '../../../actions/fileUploader.js';
 import type { AppContext } from '../../../context.js';
 import type { FileRecord } from '../../../storage/port.js';
 import * as sample from '../../../testing/fileSamples.js';
-import { setUpTeam, type Person, type Team } from '../messages/fixtures.js';
-import { blobPathsOf, download, uploaded } from './fixtures.js';
+import type { Person, Team } from '../messages/fixtures.js';
+import { blobPathsOf, download, uploaded, startUploaderTeam } from './fixtures.js';
 
 const TTL = FileLimits.unattachedTtlMs;
 
@@ -18,11 +18,7 @@ for (const database of DATABASES) {
     let team: Team;
     let alice: Person;
 
-    before(async () => {
-      server = await startTestServer({ database });
-      team = await setUpTeam(server, 1);
-      alice = team.members[0]!;
-    });
+    before(async () => ({ server, team, alice } = await startUploaderTeam({ database })));
     after(() => server.close());
 
     /** The server's context seen from `ms` in the future: the sweep's clock, not the tokens'. */

@@ -2,10 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { FileLimits } from '@relaydesk/protocol';
-import { DATABASES, startTestServer, type TestServer } from '../../../testing/testServer.js';
+import { DATABASES, type TestServer } from '../../../testing/testServer.js';
 import * as sample from '../../../testing/fileSamples.js';
-import { assertError, setUpTeam, type Person, type Team } from '../messages/fixtures.js';
-import { assertNoTemporaryFiles, download, filesUnder, upload, uploaded, uploadsDir } from './fixtures.js';
+import { assertError, type Person, type Team } from '../messages/fixtures.js';
+import { assertNoTemporaryFiles, download, filesUnder, upload, uploaded, uploadsDir, startUploaderTeam } from './fixtures.js';
 
 const markers = Object.values(sample.EXIF_MARKERS);
 
@@ -19,11 +19,7 @@ for (const database of DATABASES) {
     let team: Team;
     let alice: Person;
 
-    before(async () => {
-      server = await startTestServer({ database });
-      team = await setUpTeam(server, 1);
-      alice = team.members[0]!;
-    });
+    before(async () => ({ server, team, alice } = await startUploaderTeam({ database })));
     after(() => server.close());
 
     it('strips EXIF (camera, owner, GPS position) from the served image, thumbnail and preview', async () => {

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { DATABASES, startTestServer, type TestServer } from '../../../testing/testServer.js';
 import * as sample from '../../../testing/fileSamples.js';
 import { assertError, setUpTeam, type Person, type Team } from '../messages/fixtures.js';
-import { assertNoTemporaryFiles, download, filesUnder, rawMultipart, tmpDir, upload, uploaded, uploadsDir } from './fixtures.js';
+import { assertNoTemporaryFiles, download, filesUnder, rawMultipart, tmpDir, upload, uploaded, uploadsDir, startUploaderTeam } from './fixtures.js';
 
 const LIMIT = 64 * 1024;
 
@@ -18,9 +18,7 @@ for (const database of DATABASES) {
     let alice: Person;
 
     before(async () => {
-      server = await startTestServer({ database, env: { UPLOAD_MAX_BYTES: String(LIMIT) } });
-      team = await setUpTeam(server, 1);
-      alice = team.members[0]!;
+      ({ server, team, alice } = await startUploaderTeam({ database, env: { UPLOAD_MAX_BYTES: String(LIMIT) } }));
     });
     after(() => server.close());
 

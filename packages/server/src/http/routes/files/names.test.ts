@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FileLimits } from '@relaydesk/protocol';
-import { DATABASES, startTestServer, type TestServer } from '../../../testing/testServer.js';
+import { DATABASES, type TestServer } from '../../../testing/testServer.js';
 import * as sample from '../../../testing/fileSamples.js';
-import { assertError, setUpTeam, type Person, type Team } from '../messages/fixtures.js';
-import { assertNoTemporaryFiles, blobPathsOf, download, filesUnder, uploadRaw, uploadsDir } from './fixtures.js';
+import { assertError, type Person, type Team } from '../messages/fixtures.js';
+import { assertNoTemporaryFiles, blobPathsOf, download, filesUnder, uploadRaw, uploadsDir, startUploaderTeam } from './fixtures.js';
 
 /** A stored blob lives at uploads/<first two chars>/<server id>[-thumb|-preview]. */
 const BLOB_PATH = /^[0-9a-f]{2}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(-thumb|-preview)?$/;
@@ -20,9 +20,7 @@ for (const database of DATABASES) {
     let outsideBefore: string[];
 
     before(async () => {
-      server = await startTestServer({ database });
-      team = await setUpTeam(server, 1);
-      alice = team.members[0]!;
+      ({ server, team, alice } = await startUploaderTeam({ database }));
       outsideBefore = fs.readdirSync(path.dirname(server.dataDir));
     });
     after(() => server.close());

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../../../testing/testServer.js';
 import * as sample from '../../../testing/fileSamples.js';
 import { assertError, setUpTeam, type Person, type Team } from '../messages/fixtures.js';
-import { assertNoTemporaryFiles, download, filesUnder, upload, uploaded, uploadsDir } from './fixtures.js';
+import { assertNoTemporaryFiles, download, filesUnder, upload, uploaded, uploadsDir, startUploaderTeam } from './fixtures.js';
 
 const OOXML = 'application/vnd.openxmlformats-officedocument';
 
@@ -14,9 +14,7 @@ describe('POST /api/v1/channels/:id/files — the type policy, decided by conten
   let alice: Person;
 
   before(async () => {
-    server = await startTestServer();
-    team = await setUpTeam(server, 1);
-    alice = team.members[0]!;
+    ({ server, team, alice } = await startUploaderTeam({}));
   });
   after(() => server.close());
 

@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FileInfo } from '@relaydesk/protocol';
-import { DATABASES, startTestServer, type TestServer } from '../../../testing/testServer.js';
+import { DATABASES, type TestServer } from '../../../testing/testServer.js';
 import * as sample from '../../../testing/fileSamples.js';
-import { assertError, setUpTeam, type Person, type Team } from '../messages/fixtures.js';
-import { assertNoTemporaryFiles, blobPathsOf, filesUnder, rawMultipart, upload, uploaded, uploadsDir } from './fixtures.js';
+import { assertError, type Person, type Team } from '../messages/fixtures.js';
+import { assertNoTemporaryFiles, blobPathsOf, filesUnder, rawMultipart, upload, uploaded, uploadsDir, startUploaderTeam } from './fixtures.js';
 
 for (const database of DATABASES) {
   describe(`POST /api/v1/channels/:id/files — the upload request (${database})`, () => {
@@ -12,11 +12,7 @@ for (const database of DATABASES) {
     let team: Team;
     let alice: Person;
 
-    before(async () => {
-      server = await startTestServer({ database });
-      team = await setUpTeam(server, 1);
-      alice = team.members[0]!;
-    });
+    before(async () => ({ server, team, alice } = await startUploaderTeam({ database })));
     after(() => server.close());
 
     it('answers 201 with the file view, the same as GET /api/v1/files/:id, and stores the blob', async () => {
