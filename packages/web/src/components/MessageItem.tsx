@@ -6,6 +6,7 @@ import { openThread } from '../state/chat.js';
 import { Markdown } from './Markdown.js';
 import { EmojiPicker } from './EmojiPicker.js';
 import { Attachments } from './Attachments.js';
+import { FormError } from './FormError.js';
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
@@ -106,11 +107,7 @@ export const MessageItem = memo(function MessageItem({ message, grouped, inThrea
           onClose={() => setPicking(false)}
         />
       )}
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
     </article>
   );
 });

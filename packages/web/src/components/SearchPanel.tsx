@@ -3,6 +3,7 @@ import { isApiError, type SearchResults } from '@relaydesk/client';
 import { api } from '../sdk.js';
 import { useChat } from '../state/store.js';
 import { channelLabel, jumpTo } from '../state/chat.js';
+import { FormError } from './FormError.js';
 
 type Hit = SearchResults['hits'][number];
 
@@ -84,11 +85,7 @@ export function SearchPanel({ onClose }: { onClose: () => void }) {
           Search
         </button>
       </form>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {results && (
         <div className="search-results" aria-live="polite">
           <p>{results.hits.length === 0 ? 'No messages found.' : `${results.hits.length}${results.nextCursor ? '+' : ''} results`}</p>

@@ -4,6 +4,7 @@ import { api } from '../sdk.js';
 import { useChat } from '../state/store.js';
 import { createChannel, joinChannel, openDm, selectChannel } from '../state/chat.js';
 import { Dialog } from './Dialog.js';
+import { FormError } from './FormError.js';
 
 interface Props {
   open: boolean;
@@ -38,11 +39,7 @@ export function CreateChannelDialog({ open, onClose }: Props) {
         <label className="inline">
           <input type="checkbox" name="private" /> Private (only invited members can see it)
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError message={error} />
         <button type="submit" className="primary">
           Create
         </button>
@@ -78,11 +75,7 @@ export function BrowseChannelsDialog({ open, onClose }: Props) {
           </li>
         ))}
       </ul>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
     </Dialog>
   );
 }
@@ -119,11 +112,7 @@ export function NewDmDialog({ open, onClose }: Props) {
             </label>
           ))}
         </fieldset>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError message={error} />
         <button type="submit" className="primary" disabled={chosen.length === 0 || chosen.length > 7}>
           Open conversation
         </button>
@@ -161,11 +150,7 @@ export function InviteDialog({ open, onClose }: Props) {
             Create invite link
           </button>
         )}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError message={error} />
       </div>
     </Dialog>
   );

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { isApiError } from '@relaydesk/client';
 import { api } from '../sdk.js';
 import { navigate } from '../router.js';
+import { FormError } from '../components/FormError.js';
 
 /** Where to go after signing in: back to an invite link, or to the rooms. */
 function afterSignIn(): string {
@@ -37,11 +38,7 @@ export function LoginPage() {
           Password
           <input name="password" type="password" autoComplete="current-password" required />
         </label>
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError message={error} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Logging in…' : 'Log in'}
         </button>
@@ -123,11 +120,7 @@ export function RegisterPage() {
             )}
           </label>
         ))}
-        {error && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
+        <FormError message={error} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Creating…' : 'Create account'}
         </button>

@@ -4,6 +4,7 @@ import type { WorkspaceStats } from '@relaydesk/protocol';
 import { api } from '../sdk.js';
 import { navigate } from '../router.js';
 import { getState, setState } from '../state/store.js';
+import { FormError } from '../components/FormError.js';
 
 const back = (
   <button type="button" className="link" onClick={() => navigate('/rooms')}>
@@ -30,11 +31,7 @@ export function InvitePage({ code }: { code: string }) {
   return (
     <main className="page">
       <h1>Joining workspace…</h1>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {back}
     </main>
   );
@@ -105,11 +102,7 @@ export function AdminPage() {
     <main className="page">
       {back}
       <h1>Workspace admin</h1>
-      {error && (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       {stats && (
         <dl className="stats" aria-live="polite">
           <div>
