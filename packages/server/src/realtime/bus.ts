@@ -1,4 +1,5 @@
 import type { StoredChannelEvent } from '@relaydesk/protocol';
+import type { OutFrame } from './frames.js';
 
 /** What travels on the bus: a numbered change, an ephemeral notice (typing, read marker, receipt, presence), or a workspace membership change. */
 export type BusMessage = ChangeMessage | NoticeMessage | WorkspaceMessage;
@@ -8,7 +9,7 @@ export interface ChangeMessage {
   kind: 'change';
   workspaceId: string;
   event: StoredChannelEvent;
-  frame: string;
+  frame: OutFrame;
   /** When it was published (after commit), for the delivery-latency metric. */
   publishedAt: number;
 }
@@ -16,7 +17,7 @@ export interface ChangeMessage {
 /** Not stored, not numbered: delivered to whoever listens now, or lost. */
 export interface NoticeMessage {
   kind: 'notice';
-  frame: string;
+  frame: OutFrame;
   /** For channel notices: the channel, and who caused it (not echoed back to them). */
   channelId?: string;
   fromUserId?: string;

@@ -1,9 +1,10 @@
 import type { StoredChannelEvent } from '@relaydesk/protocol';
+import type { OutFrame } from './frames.js';
 
 /** An event with its frame, serialized once when it was published (or read from storage). */
 export interface OutgoingEvent {
   event: StoredChannelEvent;
-  frame: string;
+  frame: OutFrame;
 }
 
 const MAX_PENDING = 1000;

@@ -9,7 +9,12 @@ import { setReaction } from '../actions/reactions.js';
 import { markRead } from '../actions/readState.js';
 import { Session, type SessionDeps, type Transport } from './session.js';
 import { TokenBucket } from './tokenBucket.js';
-import { frame } from './frames.js';
+import { frame, OutFrame } from './frames.js';
+
+/** The part of ws's (internal) sender the fan-out uses; see `Connection.write`. */
+interface WsSender {
+  sendFrame(list: Buffer[]): void;
+}
 
 /** Violations (malformed frames) tolerated before the socket is closed with 1008. */
 const MAX_VIOLATIONS = 5;
@@ -127,8 +132,12 @@ export class Connection implements Transport {
 
   // Transport (the session's way out).
 
-  write(text: string): void {
-    this.ws.send(text);
+  write(out: OutFrame): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    // The frame's bytes are complete and final, so they go to ws's sender as they are, as
+    // Engine.IO does for its broadcasts: with permessage-deflate off the sender writes each frame
+    // straight to the socket, which is all ws.send would do after building them again.
+    (this.ws as unknown as { _sender: WsSender })._sender.sendFrame([out.wsBytes]);
   }
 
   get bufferedBytes(): number {
@@ -254,6 +263,6 @@ export class Connection implements Transport {
   }
 
   private ack(ref: string | undefined, extra: { message?: unknown; lastReadSeq?: number }): void {
-    this.session.send(JSON.stringify({ type: 'ack', ...(ref ? { ref } : {}), ...extra }));
+    this.session.send(new OutFrame(JSON.stringify({ type: 'ack', ...(ref ? { ref } : {}), ...extra })));
   }
 }

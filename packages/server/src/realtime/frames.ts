@@ -1,6 +1,40 @@
 import type { ServerFrame, StoredChannelEvent } from '@relaydesk/protocol';
 
-/** The `event` frame of a stored change; built once per change, sent as is to every recipient. */
-export const eventFrame = (e: StoredChannelEvent): string => JSON.stringify({ type: 'event', ...e } satisfies ServerFrame);
+/**
+ * A server frame serialized once, whoever receives it: its JSON text (what an SSE stream writes)
+ * and, made on first use, the complete WebSocket frame, so a fan-out to thousands of sockets
+ * neither re-encodes the text nor rebuilds a header per recipient.
+ */
+export class OutFrame {
+  #wire: Buffer | undefined;
 
-export const frame = (f: ServerFrame): string => JSON.stringify(f);
+  constructor(readonly text: string) {}
+
+  /** An unmasked, final text frame (RFC 6455 §5.2): header and UTF-8 payload in one buffer. */
+  get wsBytes(): Buffer {
+    return (this.#wire ??= textFrame(this.text));
+  }
+}
+
+function textFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const bytes = Buffer.allocUnsafe(header + length);
+  bytes[0] = 0x81; // FIN + opcode 1 (text)
+  if (length < 126) {
+    bytes[1] = length;
+  } else if (length < 65536) {
+    bytes[1] = 126;
+    bytes.writeUInt16BE(length, 2);
+  } else {
+    bytes[1] = 127;
+    bytes.writeBigUInt64BE(BigInt(length), 2);
+  }
+  bytes.write(text, header);
+  return bytes;
+}
+
+/** The `event` frame of a stored change; built once per change, sent as is to every recipient. */
+export const eventFrame = (e: StoredChannelEvent): OutFrame => new OutFrame(JSON.stringify({ type: 'event', ...e } satisfies ServerFrame));
+
+export const frame = (f: ServerFrame): OutFrame => new OutFrame(JSON.stringify(f));

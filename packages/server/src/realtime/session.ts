@@ -4,17 +4,17 @@ import type { AppContext } from '../context.js';
 import { presentEvent } from '../presenters/chat.js';
 import { channelTopic, presenceTopic, topicKind, userTopic, type Bus, type BusMessage, type BusSubscriber, type WorkspaceMessage } from './bus.js';
 import { ChannelCursor, type OutgoingEvent } from './channelCursor.js';
-import { eventFrame, frame } from './frames.js';
+import { eventFrame, frame, type OutFrame } from './frames.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceStore } from './presence.js';
 import type { SharedIds } from './sharedIds.js';
 
 /**
  * How a session reaches its client: a WebSocket, or a Server-Sent Events response. The session
- * decides what to send and when; the transport only carries frames (JSON strings).
+ * decides what to send and when; the transport only carries frames.
  */
 export interface Transport {
-  write(frame: string): void;
+  write(frame: OutFrame): void;
   /** Bytes written but not yet taken by the peer (what a client that stops reading makes us hold). */
   readonly bufferedBytes: number;
   /** Ends the connection; `code` is a WebSocket close code (an SSE stream simply ends). */
@@ -254,11 +254,12 @@ export class Session implements BusSubscriber {
   }
 
   /** Sends what is contiguous; fills a gap from storage. */
-  private async pump(cursor: ChannelCursor): Promise<void> {
-    if (!this.live || cursor.filling > 0 || this.closed) return;
+  private pump(cursor: ChannelCursor): Promise<void> | undefined {
+    // Synchronous unless there is a gap to fill: this runs once per recipient of every event.
+    if (!this.live || cursor.filling > 0 || this.closed) return undefined;
     this.deliver(cursor, cursor.drain());
     const gapEnd = cursor.gapUpTo();
-    if (gapEnd !== undefined) await this.fill(cursor, gapEnd);
+    return gapEnd === undefined ? undefined : this.fill(cursor, gapEnd);
   }
 
   /** Reads from storage up to `upTo`. Fills of one channel queue behind each other, never overlap. */
@@ -284,8 +285,8 @@ export class Session implements BusSubscriber {
   }
 
   private deliver(cursor: ChannelCursor, items: readonly OutgoingEvent[]): void {
-    for (const { event, frame: text } of items) {
-      this.send(text);
+    for (const { event, frame: out } of items) {
+      this.send(out);
       this.deps.metrics.delivered.inc();
       // Removed from the channel: the removal is the last thing this connection hears of it.
       if (event.event.type === 'member.left' && event.event.userId === this.userId) {
@@ -295,9 +296,9 @@ export class Session implements BusSubscriber {
     }
   }
 
-  send(text: string): void {
+  send(out: OutFrame): void {
     if (this.closed) return;
-    this.transport.write(text);
+    this.transport.write(out);
     // A client that does not read must not make the server buffer without bound.
     if (this.transport.bufferedBytes > RealtimeLimits.maxBufferedBytes) {
       this.deps.metrics.slowConsumers.inc();

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { CloseCodes } from '@relaydesk/protocol';
 import { Session, type SessionDeps, type Transport } from './session.js';
+import type { OutFrame } from './frames.js';
 
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -41,8 +42,8 @@ export class SseStream implements Transport {
     await this.session.resume(positions);
   }
 
-  write(text: string): void {
-    this.writeChunk(`data: ${text}\n\n`);
+  write(out: OutFrame): void {
+    this.writeChunk(`data: ${out.text}\n\n`);
   }
 
   /** What the response and the socket under it hold: grows when the reader stalls. */

@@ -5,12 +5,16 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
+import { CommitTracker, DurableSqliteDialect } from './durableSqlite.js';
+import { WalSync } from './walSync.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface Connection {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** SQLite file databases: the WAL syncer that makes commits durable (see walSync.ts). */
+  wal?: WalSync;
 }
 
 /** `postgres://` selects PostgreSQL; anything else is a SQLite file (created with its folder). */
@@ -31,11 +35,19 @@ export function connect(databaseUrl: string | undefined, dataDir: string): Conne
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new SqliteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
-  // FULL: a commit is on disk before we acknowledge it (promise 1), even across power loss.
-  sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' };
+  if (file === ':memory:') {
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' };
+  }
+  // A commit is on disk before anyone hears of it (promise 1), even across power loss: NORMAL
+  // leaves the WAL unsynced at COMMIT and WalSync fsyncs it off the event loop before the caller
+  // is answered (FULL would fsync inside the synchronous COMMIT and stall every connection).
+  sqlite.pragma('synchronous = NORMAL');
+  const wal = WalSync.open(file);
+  const commits = new CommitTracker(sqlite, wal);
+  const dialect = new DurableSqliteDialect({ database: withStatementCache(sqlite, commits) }, commits);
+  return { db: new Kysely<Database>({ dialect }), dialect: 'sqlite', wal };
 }
 
 /** Brings the schema to the latest version; throws (and changes nothing more) if a step fails. */
@@ -66,7 +78,7 @@ export function uniqueViolationColumn(err: unknown): string | undefined {
  * query. The same few hundred SQL texts recur, so their statements are kept (bounded, oldest out).
  * Safe because better-sqlite3 runs a statement to completion before the next one starts.
  */
-function withStatementCache(sqlite: SqliteDatabase.Database, size = 500) {
+function withStatementCache(sqlite: SqliteDatabase.Database, commits?: CommitTracker, size = 500) {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     close: () => sqlite.close(),
@@ -77,6 +89,7 @@ function withStatementCache(sqlite: SqliteDatabase.Database, size = 500) {
         if (cache.size >= size) cache.delete(cache.keys().next().value!);
         cache.set(text, statement);
       }
+      commits?.prepared(statement);
       return statement;
     },
   };

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Storage } from '../port.js';
 import type { Database } from './schema.js';
 import { connect, migrateToLatest, type Dialect } from './connect.js';
+import type { WalSync } from './walSync.js';
 import { SqlUserStore } from './userStore.js';
 import { SqlSessionStore } from './sessionStore.js';
 import { SqlWsTicketStore } from './wsTicketStore.js';
@@ -30,6 +31,8 @@ export class SqlStorage implements Storage {
     private readonly db: Kysely<Database>,
     readonly dialect: Dialect,
     private readonly inTransaction: boolean,
+    /** SQLite: the WAL syncer behind every commit (its `syncs` counter shows group commit at work). */
+    readonly wal?: WalSync,
   ) {
     this.users = new SqlUserStore(db);
     this.sessions = new SqlSessionStore(db);
@@ -52,13 +55,13 @@ export class SqlStorage implements Storage {
       await conn.db.destroy();
       throw err;
     }
-    return new SqlStorage(conn.db, conn.dialect, false);
+    return new SqlStorage(conn.db, conn.dialect, false, conn.wal);
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {
     // Already inside one: join it (Kysely has no nested transactions).
     if (this.inTransaction) return work(this);
-    return this.db.transaction().execute((trx) => work(new SqlStorage(trx, this.dialect, true)));
+    return this.db.transaction().execute((trx) => work(new SqlStorage(trx, this.dialect, true, this.wal)));
   }
 
   async ping(): Promise<void> {
