@@ -1,6 +1,6 @@
 import type SqliteDatabase from 'better-sqlite3';
 import { SqliteDialect, SqliteDriver, type Driver, type SqliteDialectConfig } from 'kysely';
-import { WalSync } from './walSync.js';
+import type { WalSync } from './walSync.js';
 
 /**
  * Kysely's SQLite dialect with commits made durable by `WalSync` after the connection is handed
