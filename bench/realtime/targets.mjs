@@ -1,6 +1,6 @@
 // The three servers under test for bench/realtimeLoad.mjs, each started in its own child process
 // with the memory probe preloaded: RelayDesk as `npm start` runs it (packages/server/dist, SQLite
-// in a temporary DATA_DIR, synchronous=FULL), the plain-ws baseline, and the Socket.IO baseline.
+// in a temporary DATA_DIR, every commit synced before its ack), the plain-ws baseline, and the Socket.IO baseline.
 // `start*` returns the connection specs for the load generators and handles on the process.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -125,7 +125,7 @@ async function seedRelayDesk(dataDir, { connections, roomSize }, workspaces) {
   await (await SqlStorage.open(undefined, dataDir)).close();
   const db = new Database(path.join(dataDir, 'relaydesk.sqlite'));
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = OFF'); // seeding only; the server runs with FULL
+  db.pragma('synchronous = OFF'); // seeding only; the server syncs every commit
   const now = Date.now();
   const passwordHash = await new PasswordHasher(8192).hash(randomBytes(16).toString('hex'));
   const rooms = Math.ceil(connections / roomSize);

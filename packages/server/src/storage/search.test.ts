@@ -239,6 +239,81 @@ function searchSuite(name: string, fresh: () => Promise<Target>, dialect: 'sqlit
       }
     });
 
+    if (dialect === 'sqlite') {
+      /** Keys waiting for the batch indexer, read through a second connection (committed state). */
+      const pendingKeys = (): number => {
+        const raw = new SqliteDatabase(target.sqliteFile!, { readonly: true });
+        try {
+          return (raw.prepare('select count(*) as n from message_search_keys where pending = 1').get() as { n: number }).n;
+        } finally {
+          raw.close();
+        }
+      };
+
+      it('indexes writes in batches, and a search first indexes what is pending (SQLite)', async () => {
+        const c = await channel('public', [me]);
+        await storage.search.search({ workspaceId: ws, userId: me, query: 'flush', limit: 1, offset: 0 });
+        const posted = [];
+        let seenPending = false;
+        for (let i = 0; i < 5; i++) {
+          posted.push(await post(c, `batchword number${i}`));
+          // The background batch may run in between, but not after each of the five sends.
+          seenPending ||= pendingKeys() >= 1;
+        }
+        assert.ok(seenPending, 'the sends left their messages pending, not indexed');
+        sameSet(await ids('batchword', { channelId: c }), posted.map((m) => m.id), 'found at once anyway');
+        assert.equal(pendingKeys(), 0, 'the search indexed them first');
+
+        // An edit and a delete are pending too until the next batch; a search still sees them.
+        await storage.messages.edit(posted[0]!.id, 'batchedited', [], false, clock + 1);
+        await storage.messages.markDeleted(posted[1]!.id, clock + 2);
+        assert.deepEqual(await ids('number0', { channelId: c }), [], 'the old body is gone from the index');
+        assert.deepEqual(await ids('batchedited', { channelId: c }), [posted[0]!.id]);
+        sameSet(await ids('batchword', { channelId: c }), posted.slice(2).map((m) => m.id), 'deleted and edited ones no longer match');
+        assert.deepEqual(await ids('ber1', { channelId: c }), [], 'the trigram index dropped the deleted body too');
+      });
+
+      it('indexes in the background without a search (SQLite)', async () => {
+        const c = await channel('public', [me]);
+        await post(c, 'backgroundword');
+        const deadline = Date.now() + 5000;
+        while (pendingKeys() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.equal(pendingKeys(), 0, 'indexed within the timer period');
+        assert.equal((await ids('backgroundword', { channelId: c })).length, 1);
+      });
+
+      it('keeps what 0003 had indexed when upgrading to batch indexing (SQLite)', async () => {
+        const old = await fresh();
+        const conn = connect(old.url, old.dataDir);
+        try {
+          const { error } = await new Migrator({ db: conn.db, provider: migrationProvider }).migrateTo('0005_files');
+          assert.ifError(error);
+          const at = { created_at: T0 };
+          await conn.db.insertInto('users').values({ id: 'u', username: 'u', email: 'u@x', email_lower: 'u@x', display_name: 'U', password_hash: 'h', ...at, updated_at: T0 }).execute();
+          await conn.db.insertInto('workspaces').values({ id: 'w', name: 'W', created_by: 'u', ...at }).execute();
+          await conn.db.insertInto('workspace_members').values({ workspace_id: 'w', user_id: 'u', role: 'owner', joined_at: T0 }).execute();
+          await conn.db.insertInto('channels').values({ id: 'c', workspace_id: 'w', kind: 'public', name: 'c', slug: 'c', created_by: 'u', archived_at: null, conversation_key: null, ...at }).execute();
+          const row = (id: string, seq: number, body: string, deleted_at: number | null) =>
+            ({ id, channel_id: 'c', seq, author_id: 'u', body, client_message_id: null, thread_root_id: null, last_reply_at: null, edited_at: null, deleted_at, ...at });
+          await conn.db.insertInto('messages').values([row('live', 1, 'upgradeword firstbody', null), row('gone', 2, 'upgradeword deleted', T0)]).execute();
+
+          await migrateToLatest(conn.db);
+          const store = new SqlSearchStore(conn.db);
+          const find = async (query: string) =>
+            (await store.search({ workspaceId: 'w', userId: 'u', query, limit: 10, offset: 0 })).map((r) => r.message.id);
+          assert.deepEqual(await find('upgradeword'), ['live']);
+          // Editing after the upgrade removes the entry 0003's trigger wrote (so `indexed` was set right).
+          await conn.db.updateTable('messages').set({ body: 'secondbody' }).where('id', '=', 'live').execute();
+          assert.deepEqual(await find('firstbody'), []);
+          assert.deepEqual(await find('secondbody'), ['live']);
+          assert.deepEqual(await find('upgradeword'), []);
+        } finally {
+          await conn.db.destroy();
+          await old.drop();
+        }
+      });
+    }
+
     // Rowid renumbering by VACUUM is a SQLite hazard; PostgreSQL has no rowids to lose.
     if (dialect === 'sqlite') it('keeps its index through hard deletes, renumbered rowids and VACUUM (SQLite)', async () => {
       assert.ok(target.sqliteFile);

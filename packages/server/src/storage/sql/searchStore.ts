@@ -5,6 +5,10 @@ import type { Dialect } from './connect.js';
 import { messageColumns, toMessage } from './messageStore.js';
 import { searchSqlite } from './searchSqlite.js';
 import { searchPostgres } from './searchPostgres.js';
+import { hasPendingSqlite, indexPendingSqlite } from './searchIndexer.js';
+
+/** Keys indexed per transaction: a few ms of work, so a backlog (an import) never stalls the loop long. */
+const INDEX_BATCH = 2000;
 
 /**
  * Message search on both databases. Every whitespace-separated term must match, either as a word
@@ -103,6 +107,7 @@ function visibleAndFiltered(req: SearchRequest): RawBuilder<unknown> {
 
 export class SqlSearchStore implements SearchStore {
   private readonly run: DialectSearch;
+  private readonly sqlite: boolean;
 
   /** Without `dialect` it is read from the Kysely adapter (SQLite's, or else PostgreSQL). */
   constructor(
@@ -110,7 +115,18 @@ export class SqlSearchStore implements SearchStore {
     dialect?: Dialect,
   ) {
     const resolved = dialect ?? (db.getExecutor().adapter instanceof SqliteAdapter ? 'sqlite' : 'postgres');
-    this.run = resolved === 'sqlite' ? searchSqlite : searchPostgres;
+    this.sqlite = resolved === 'sqlite';
+    this.run = this.sqlite ? searchSqlite : searchPostgres;
+  }
+
+  /**
+   * SQLite: indexes the messages written or changed since the last call (migration 0006), in
+   * batches. Storage calls it on a short timer; a search calls it first, so it sees every commit.
+   * PostgreSQL keeps its indexes current by itself.
+   */
+  async indexPending(): Promise<void> {
+    if (!this.sqlite || !(await hasPendingSqlite(this.db))) return;
+    while ((await indexPendingSqlite(this.db, INDEX_BATCH)) === INDEX_BATCH);
   }
 
   async search(req: SearchRequest): Promise<{ message: MessageRecord; rank: number }[]> {
@@ -120,6 +136,7 @@ export class SqlSearchStore implements SearchStore {
     if (query.terms.length === 0 || limit === 0) return [];
     // The id tie-break makes the order total, so offset pages never overlap or skip.
     const orderAndPage = sql`order by rank desc, m.created_at desc, m.id desc limit ${limit} offset ${offset}`;
+    await this.indexPending();
     const parts = { query, columns, visible: visibleAndFiltered(req), orderAndPage, substringRank: SUBSTRING_RANK, pageSize: limit };
     const rows = await this.run(this.db, parts);
     return rows.map((r) => ({ message: toMessage(r), rank: Number(r.rank) }));

@@ -14,6 +14,9 @@ import { SqlEventStore } from './eventStore.js';
 import { SqlSearchStore } from './searchStore.js';
 import { SqlFileStore } from './fileStore.js';
 
+/** How stale SQLite's search indexes may get between searches (a search brings them up to date first). */
+const INDEX_EVERY_MS = 200;
+
 /** The storage port on Kysely: one set of queries for SQLite and PostgreSQL. */
 export class SqlStorage implements Storage {
   readonly users: SqlUserStore;
@@ -55,7 +58,26 @@ export class SqlStorage implements Storage {
       await conn.db.destroy();
       throw err;
     }
-    return new SqlStorage(conn.db, conn.dialect, false, conn.wal);
+    const storage = new SqlStorage(conn.db, conn.dialect, false, conn.wal);
+    if (conn.dialect === 'sqlite') storage.indexSearchInBackground();
+    return storage;
+  }
+
+  private indexer: { timer: NodeJS.Timeout; running: Promise<void> } | undefined;
+
+  /**
+   * SQLite's search indexes follow the writes in batches (migration 0006), every INDEX_EVERY_MS.
+   * A failed batch is retried on the next tick; a search would report the same failure itself.
+   */
+  private indexSearchInBackground(): void {
+    const indexer = {
+      running: Promise.resolve(),
+      timer: setInterval(() => {
+        indexer.running = indexer.running.then(() => this.search.indexPending()).catch(() => undefined);
+      }, INDEX_EVERY_MS),
+    };
+    indexer.timer.unref();
+    this.indexer = indexer;
   }
 
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {
@@ -69,6 +91,10 @@ export class SqlStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    if (this.indexer) {
+      clearInterval(this.indexer.timer);
+      await this.indexer.running;
+    }
     await this.db.destroy();
   }
 }
