@@ -195,7 +195,8 @@ export async function startRelayDesk(scenario, { serverArgs, tickets, workspaces
     };
     loadConfig(env); // fail early on a setting the server would refuse
     const child = spawnNode([...nodeArgs(serverArgs), path.join(root, 'packages/server/dist/main.js')], {
-      env,
+      // BENCH_SERVER_NODE_OPTIONS: e.g. a --require'd probe of the server's event loop.
+      env: { ...env, NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS ?? '' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     relayOutput('relaydesk', child);

@@ -33,6 +33,20 @@ describe('WebSocket gateway: heartbeat', () => {
     await socket.close();
   });
 
+  it('pings each socket about once per period, however few sockets there are', async () => {
+    const sockets = await Promise.all([0, 1, 2].map(() => TestSocket.live(team.members[0]!.client)));
+    const pings: number[][] = sockets.map(() => []);
+    sockets.forEach((socket, i) => socket.ws.on('ping', () => pings[i]!.push(Date.now())));
+    await sleep(HEARTBEAT_MS * 5 + HEARTBEAT_MS / 2);
+    for (const times of pings) {
+      // About one ping per period: a round over three sockets must not restart every few ticks.
+      assert.ok(times.length >= 4 && times.length <= 6, `${times.length} pings in 5.5 periods`);
+      for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= HEARTBEAT_MS * 0.7, 'no ping sooner than a period after the last');
+    }
+    for (const socket of sockets) assert.ok(socket.isOpen, 'answering sockets stay');
+    await Promise.all(sockets.map((s) => s.close()));
+  });
+
   it('ready announces the configured heartbeat interval', async () => {
     const socket = await TestSocket.connect(team.members[0]!.client);
     assert.equal(socket.ofType('ready')[0]?.heartbeatMs, HEARTBEAT_MS, 'ready.heartbeatMs is the interval the server pings at (WS_HEARTBEAT_MS)');
