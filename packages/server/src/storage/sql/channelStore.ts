@@ -4,6 +4,7 @@ import type { ChannelKind, ChannelMemberProfile, ChannelMemberRecord, ChannelRec
 import type { ChannelsTable, Database } from './schema.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { uniqueViolationColumn } from './connect.js';
+import { fixedQuery } from './fixedQuery.js';
 
 export const toChannel = (r: Selectable<ChannelsTable>): ChannelRecord => ({
   id: r.id,
@@ -26,6 +27,24 @@ function conflictField(err: unknown): string | undefined {
   if (/conversation/.test(column) || /conversation/.test(String((err as { message?: string }).message))) return 'conversation_key';
   return undefined;
 }
+
+// On every send and every channel request: built once (see fixedQuery).
+const channelWithMemberships = fixedQuery((db, id: string, userId: string) =>
+  db
+    .selectFrom('channels as c')
+    .leftJoin('workspace_members as wm', (j) => j.onRef('wm.workspace_id', '=', 'c.workspace_id').on('wm.user_id', '=', userId))
+    .leftJoin('channel_members as cm', (j) => j.onRef('cm.channel_id', '=', 'c.id').on('cm.user_id', '=', userId))
+    .selectAll('c')
+    .select(['wm.role as wm_role', 'wm.joined_at as wm_joined_at', 'cm.joined_at as cm_joined_at', 'cm.last_read_seq as cm_last_read_seq'])
+    .where('c.id', '=', id),
+);
+const nextChannelSeq = fixedQuery((db, id: string) =>
+  db
+    .updateTable('channels')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+    .where('id', '=', id)
+    .returning('last_seq'),
+);
 
 export class SqlChannelStore implements ChannelStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -61,14 +80,7 @@ export class SqlChannelStore implements ChannelStore {
   }
 
   async findWithMemberships(id: string, userId: string) {
-    const r = await this.db
-      .selectFrom('channels as c')
-      .leftJoin('workspace_members as wm', (j) => j.onRef('wm.workspace_id', '=', 'c.workspace_id').on('wm.user_id', '=', userId))
-      .leftJoin('channel_members as cm', (j) => j.onRef('cm.channel_id', '=', 'c.id').on('cm.user_id', '=', userId))
-      .selectAll('c')
-      .select(['wm.role as wm_role', 'wm.joined_at as wm_joined_at', 'cm.joined_at as cm_joined_at', 'cm.last_read_seq as cm_last_read_seq'])
-      .where('c.id', '=', id)
-      .executeTakeFirst();
+    const [r] = await channelWithMemberships(this.db, id, userId);
     if (!r) return undefined;
     const channel = toChannel(r);
     return {
@@ -109,12 +121,7 @@ export class SqlChannelStore implements ChannelStore {
   }
 
   async nextSeq(id: string): Promise<number> {
-    const r = await this.db
-      .updateTable('channels')
-      .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
-      .where('id', '=', id)
-      .returning('last_seq')
-      .executeTakeFirst();
+    const [r] = await nextChannelSeq(this.db, id);
     if (!r) throw new NotFoundError('channel');
     return r.last_seq;
   }

@@ -1,15 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { EventRecord, EventStore } from '../messagePort.js';
 import type { Database } from './schema.js';
+import { fixedQuery } from './fixedQuery.js';
+
+// Every durable change appends one (see fixedQuery).
+const appendEvent = fixedQuery((db, channelId: string, seq: number, actorId: string, createdAt: number, payload: string) =>
+  db.insertInto('channel_events').values({ channel_id: channelId, seq, actor_id: actorId, created_at: createdAt, payload }),
+);
 
 export class SqlEventStore implements EventStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async append(e: EventRecord): Promise<void> {
-    await this.db
-      .insertInto('channel_events')
-      .values({ channel_id: e.channelId, seq: e.seq, actor_id: e.actorId, created_at: e.createdAt, payload: JSON.stringify(e.payload) })
-      .execute();
+    await appendEvent(this.db, e.channelId, e.seq, e.actorId, e.createdAt, JSON.stringify(e.payload));
   }
 
   async after(channelId: string, afterSeq: number, limit: number): Promise<EventRecord[]> {

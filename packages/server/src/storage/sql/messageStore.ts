@@ -3,6 +3,7 @@ import type { MessageRecord, MessageStore, PageRequest, ReactionRecord } from '.
 import type { Database, MessagesTable } from './schema.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { uniqueViolationColumn } from './connect.js';
+import { fixedQuery } from './fixedQuery.js';
 
 /**
  * Explicit columns: on PostgreSQL the table also has a generated search vector that no reader
@@ -30,30 +31,28 @@ export const toMessage = (r: Selectable<MessagesTable>): MessageRecord => ({
   deletedAt: r.deleted_at,
 });
 
+// The send path's queries, built once (see fixedQuery).
+const insertMessage = fixedQuery(
+  (db, id: string, channelId: string, seq: number, authorId: string, body: string, clientMessageId: string | null, threadRootId: string | null,
+    replyCount: number, lastReplyAt: number | null, mentionsChannel: number, attachmentCount: number, createdAt: number, editedAt: number | null, deletedAt: number | null) =>
+    db.insertInto('messages').values({
+      id, channel_id: channelId, seq, author_id: authorId, body, client_message_id: clientMessageId, thread_root_id: threadRootId,
+      reply_count: replyCount, last_reply_at: lastReplyAt, mentions_channel: mentionsChannel, attachment_count: attachmentCount,
+      created_at: createdAt, edited_at: editedAt, deleted_at: deletedAt,
+    }),
+);
+const messageById = fixedQuery((db, id: string) => db.selectFrom('messages').select(messageColumns).where('id', '=', id));
+const messageByClientId = fixedQuery((db, authorId: string, clientMessageId: string) =>
+  db.selectFrom('messages').select(messageColumns).where('author_id', '=', authorId).where('client_message_id', '=', clientMessageId),
+);
+
 export class SqlMessageStore implements MessageStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(m: MessageRecord, mentionedUserIds: string[]): Promise<void> {
     try {
-      await this.db
-        .insertInto('messages')
-        .values({
-          id: m.id,
-          channel_id: m.channelId,
-          seq: m.seq,
-          author_id: m.authorId,
-          body: m.body,
-          client_message_id: m.clientMessageId,
-          thread_root_id: m.threadRootId,
-          reply_count: m.replyCount,
-          last_reply_at: m.lastReplyAt,
-          mentions_channel: m.mentionsChannel ? 1 : 0,
-          attachment_count: m.attachmentCount,
-          created_at: m.createdAt,
-          edited_at: m.editedAt,
-          deleted_at: m.deletedAt,
-        })
-        .execute();
+      await insertMessage(this.db, m.id, m.channelId, m.seq, m.authorId, m.body, m.clientMessageId, m.threadRootId, m.replyCount,
+        m.lastReplyAt, m.mentionsChannel ? 1 : 0, m.attachmentCount, m.createdAt, m.editedAt, m.deletedAt);
     } catch (err) {
       const column = uniqueViolationColumn(err) ?? '';
       if (column.includes('client_message_id') || /client_message_id|client_id/.test(String((err as Error).message))) {
@@ -74,17 +73,12 @@ export class SqlMessageStore implements MessageStore {
   }
 
   async findById(id: string): Promise<MessageRecord | undefined> {
-    const r = await this.db.selectFrom('messages').select(messageColumns).where('id', '=', id).executeTakeFirst();
+    const [r] = await messageById(this.db, id);
     return r && toMessage(r);
   }
 
   async findByClientId(authorId: string, clientMessageId: string): Promise<MessageRecord | undefined> {
-    const r = await this.db
-      .selectFrom('messages')
-      .select(messageColumns)
-      .where('author_id', '=', authorId)
-      .where('client_message_id', '=', clientMessageId)
-      .executeTakeFirst();
+    const [r] = await messageByClientId(this.db, authorId, clientMessageId);
     return r && toMessage(r);
   }
 

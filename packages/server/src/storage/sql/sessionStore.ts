@@ -1,6 +1,17 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { NewRefreshToken, RotateOutcome, SessionRecord, SessionStore, UserRecord } from '../port.js';
 import type { Database, SessionsTable } from './schema.js';
+import { fixedQuery } from './fixedQuery.js';
+
+// Every authenticated request reads its session and user (see fixedQuery).
+const sessionWithUser = fixedQuery((db, id: string) =>
+  db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('sessions')
+    .select(['users.username', 'users.email', 'users.display_name', 'users.password_hash', 'users.created_at as user_created_at'])
+    .where('sessions.id', '=', id),
+);
 
 const toRecord = (row: Selectable<SessionsTable>): SessionRecord => ({
   id: row.id,
@@ -44,13 +55,7 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async findWithUser(id: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
-    const row = await this.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .selectAll('sessions')
-      .select(['users.username', 'users.email', 'users.display_name', 'users.password_hash', 'users.created_at as user_created_at'])
-      .where('sessions.id', '=', id)
-      .executeTakeFirst();
+    const [row] = await sessionWithUser(this.db, id);
     if (!row) return undefined;
     const user: UserRecord = {
       id: row.user_id,
