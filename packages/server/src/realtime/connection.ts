@@ -140,6 +140,12 @@ export class Connection implements Transport {
     (this.ws as unknown as { _sender: WsSender })._sender.sendFrame([out.wsBytes]);
   }
 
+  writeMany(frames: readonly OutFrame[]): void {
+    if (frames.length === 1) return this.write(frames[0]!);
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    (this.ws as unknown as { _sender: WsSender })._sender.sendFrame([Buffer.concat(frames.map((f) => f.wsBytes))]);
+  }
+
   get bufferedBytes(): number {
     return this.ws.bufferedAmount;
   }

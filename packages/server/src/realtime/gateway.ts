@@ -6,6 +6,7 @@ import type { AppContext } from '../context.js';
 import { redeemWsTicket } from '../actions/wsTickets.js';
 import type { Bus } from './bus.js';
 import { Connection, GatewaySocket, type ConnectionDeps } from './connection.js';
+import { NoticeBatcher } from './noticeBatcher.js';
 import { SSE_HEADERS, SseStream } from './sseStream.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceStore } from './presence.js';
@@ -17,6 +18,8 @@ import { SharedIds } from './sharedIds.js';
 const MAX_CONCURRENT_HANDSHAKES = 64;
 /** The heartbeat visits the sockets in this many slices per period, one slice per tick. */
 const HEARTBEAT_SLICES = 10;
+/** How long presence notices for a connection gather before they are written together. */
+const PRESENCE_BATCH_MS = 100;
 
 /** A taken pair of connection slots (IP and user); release it once when the connection ends. */
 export type Admission = { release: () => void };
@@ -68,6 +71,7 @@ export class Gateway {
       metrics,
       presence,
       ids: new SharedIds(),
+      presenceBatch: new NoticeBatcher(PRESENCE_BATCH_MS),
       typing: (userId, workspaceId, channelId) => publisher.typing(userId, workspaceId, channelId),
       closed: (connection) => this.socketClosed(connection),
     };
@@ -261,6 +265,7 @@ export class Gateway {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     clearInterval(this.sseHeartbeat);
+    this.deps.presenceBatch.flush();
     for (const c of this.connections) c.close(1012, 'server restarting');
     for (const s of this.streams) s.session.close(1012, 'server restarting');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));

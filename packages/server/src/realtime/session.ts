@@ -8,6 +8,7 @@ import { eventFrame, frame, type OutFrame } from './frames.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceStore } from './presence.js';
 import type { SharedIds } from './sharedIds.js';
+import type { BatchTarget, NoticeBatcher } from './noticeBatcher.js';
 
 /**
  * How a session reaches its client: a WebSocket, or a Server-Sent Events response. The session
@@ -15,6 +16,8 @@ import type { SharedIds } from './sharedIds.js';
  */
 export interface Transport {
   write(frame: OutFrame): void;
+  /** Several frames in one write (in this order). */
+  writeMany(frames: readonly OutFrame[]): void;
   /** Bytes written but not yet taken by the peer (what a client that stops reading makes us hold). */
   readonly bufferedBytes: number;
   /** Ends the connection; `code` is a WebSocket close code (an SSE stream simply ends). */
@@ -28,6 +31,8 @@ export interface SessionDeps {
   presence: PresenceStore;
   /** The node's shared copies of channel and workspace ids. */
   ids: SharedIds;
+  /** Presence notices wait here to go out in batches. */
+  presenceBatch: NoticeBatcher;
 }
 
 /** Presence notices seen recently: one change is published on every workspace topic its user is in. */
@@ -49,7 +54,7 @@ const NO_WORKSPACES: readonly string[] = [];
  * `presenceOf`, `cursors`) rather than keeping them; the ids in that state are the node's shared
  * copies (`SharedIds`); and collections that only fill on activity are created when they do.
  */
-export class Session implements BusSubscriber {
+export class Session implements BusSubscriber, BatchTarget {
   /**
    * Unique across nodes: the presence store tells connections apart by it. 128 random bits as one
    * flat string (40 bytes); `randomUUID()` builds its result by concatenation, and the tree of
@@ -237,7 +242,7 @@ export class Session implements BusSubscriber {
       recent.push(m.id);
       if (recent.length > RECENT_NOTICES) recent.shift();
     }
-    this.send(m.frame);
+    this.deps.presenceBatch.add(this, m.frame);
   }
 
   private onLive(m: BusMessage): void {
@@ -299,6 +304,16 @@ export class Session implements BusSubscriber {
   send(out: OutFrame): void {
     if (this.closed) return;
     this.transport.write(out);
+    this.checkBuffered();
+  }
+
+  sendMany(frames: readonly OutFrame[]): void {
+    if (this.closed) return;
+    this.transport.writeMany(frames);
+    this.checkBuffered();
+  }
+
+  private checkBuffered(): void {
     // A client that does not read must not make the server buffer without bound.
     if (this.transport.bufferedBytes > RealtimeLimits.maxBufferedBytes) {
       this.deps.metrics.slowConsumers.inc();

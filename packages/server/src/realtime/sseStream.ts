@@ -46,6 +46,10 @@ export class SseStream implements Transport {
     this.writeChunk(`data: ${out.text}\n\n`);
   }
 
+  writeMany(frames: readonly OutFrame[]): void {
+    this.writeChunk(frames.map((f) => `data: ${f.text}\n\n`).join(''));
+  }
+
   /** What the response and the socket under it hold: grows when the reader stalls. */
   get bufferedBytes(): number {
     return this.res.writableLength;
