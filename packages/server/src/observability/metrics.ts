@@ -11,7 +11,7 @@ export function createMetrics() {
       help: 'HTTP request duration by route and status',
       labelNames: ['method', 'route', 'status_code'] as const,
       // Sub-millisecond to the 30 s request timeout.
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
     authEvents: new Counter({
