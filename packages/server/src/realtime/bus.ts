@@ -60,6 +60,8 @@ export interface Bus {
 
 export const channelTopic = (workspaceId: string, channelId: string) => `ws:${workspaceId}:ch:${channelId}`;
 export const presenceTopic = (workspaceId: string) => `ws:${workspaceId}:presence`;
+/** The workspace of a presence topic. */
+export const presenceTopicWorkspace = (topic: string) => topic.slice('ws:'.length, -':presence'.length);
 /** Not namespaced by workspace: it must reach a user's sockets for workspaces joined after they connected. */
 export const userTopic = (userId: string) => `user:${userId}`;
 

@@ -139,6 +139,26 @@ for (const database of DATABASES) {
       for (const s of [daveTab, outsiderSocket, watcher]) await s.close();
     });
 
+    it('a change still waiting to be written is not written to someone removed from the workspace meanwhile', async () => {
+      const frank = await newWorkspaceMember(server, team);
+      const leaver = await newWorkspaceMember(server, team);
+      const leaverSocket = await TestSocket.live(leaver.client);
+      const frankTab = await TestSocket.live(frank.client);
+      await status(leaverSocket, frank.user.id, 'online');
+
+      // Presence frames gather for 100 ms before they are written; the removal lands inside that.
+      assert.equal((await frankTab.request({ type: 'presence', ref: 'away', status: 'away' })).type, 'ack');
+      const removed = await team.owner.client.delete(`/api/v1/workspaces/${team.workspaceId}/members/${leaver.user.id}`);
+      assert.equal(removed.status, 204, removed.text);
+      // Everything the server wrote before it answered this ping has arrived once the pong has.
+      await leaverSocket.roundTrip();
+      const afterRemoval = leaverSocket.frames.length;
+      await sleep(QUIET_MS);
+      const late = leaverSocket.frames.slice(afterRemoval).filter((f) => f.type === 'presence' && f.userId === frank.user.id);
+      assert.deepEqual(late, [], 'no presence of the workspace after the removal');
+      for (const s of [frankTab, leaverSocket]) await s.close();
+    });
+
     it('someone sharing two workspaces with a user hears each change once', async () => {
       const erin = await newWorkspaceMember(server, team);
       const second = await createWorkspace(team.owner, 'Second');

@@ -1,9 +1,7 @@
-import type { OutFrame } from './frames.js';
-
-/** What the batcher hands its frames to: a session, which writes them in one go. */
-export interface BatchTarget {
+/** What the batcher hands a batch to: a session, which writes what is still due in one go. */
+export interface BatchTarget<T> {
   readonly isClosed: boolean;
-  sendMany(frames: readonly OutFrame[]): void;
+  deliverBatch(items: readonly T[]): void;
 }
 
 /**
@@ -14,18 +12,19 @@ export interface BatchTarget {
  * At 2,000 connections that took ~20 s of the event loop (against 4 s for the same connections
  * without presence). Presence is ephemeral and a change seen 100 ms later is still news, so the
  * notices for one connection wait for the interval and are written together; an idle server
- * runs no timer.
+ * runs no timer. The session decides at delivery what is still due (it may have left the workspace
+ * meanwhile).
  */
-export class NoticeBatcher {
-  private pending = new Map<BatchTarget, OutFrame[]>();
+export class NoticeBatcher<T> {
+  private pending = new Map<BatchTarget<T>, T[]>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly intervalMs: number) {}
 
-  add(target: BatchTarget, out: OutFrame): void {
-    const frames = this.pending.get(target);
-    if (frames) frames.push(out);
-    else this.pending.set(target, [out]);
+  add(target: BatchTarget<T>, item: T): void {
+    const items = this.pending.get(target);
+    if (items) items.push(item);
+    else this.pending.set(target, [item]);
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.intervalMs);
       this.timer.unref();
@@ -38,6 +37,6 @@ export class NoticeBatcher {
     this.timer = undefined;
     const batches = this.pending;
     this.pending = new Map();
-    for (const [target, frames] of batches) if (!target.isClosed) target.sendMany(frames);
+    for (const [target, items] of batches) if (!target.isClosed) target.deliverBatch(items);
   }
 }

@@ -2,13 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { CloseCodes, RealtimeLimits, type ConnectionStatus, type ErrorCode } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
 import { presentEvent } from '../presenters/chat.js';
-import { channelTopic, presenceTopic, topicKind, userTopic, type Bus, type BusMessage, type BusSubscriber, type WorkspaceMessage } from './bus.js';
+import { channelTopic, presenceTopic, presenceTopicWorkspace, topicKind, userTopic, type Bus, type BusMessage, type BusSubscriber, type WorkspaceMessage } from './bus.js';
 import { ChannelCursor, type OutgoingEvent } from './channelCursor.js';
 import { eventFrame, frame, type OutFrame } from './frames.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceStore } from './presence.js';
 import type { SharedIds } from './sharedIds.js';
 import type { BatchTarget, NoticeBatcher } from './noticeBatcher.js';
+
+/** A presence notice waiting in the batch: its frame, the workspace it was heard for, its id. */
+export interface PresenceItem {
+  frame: OutFrame;
+  workspaceId: string;
+  id: string | undefined;
+}
 
 /**
  * How a session reaches its client: a WebSocket, or a Server-Sent Events response. The session
@@ -32,7 +39,7 @@ export interface SessionDeps {
   /** The node's shared copies of channel and workspace ids. */
   ids: SharedIds;
   /** Presence notices wait here to go out in batches. */
-  presenceBatch: NoticeBatcher;
+  presenceBatch: NoticeBatcher<PresenceItem>;
 }
 
 /** Presence notices seen recently: one change is published on every workspace topic its user is in. */
@@ -54,7 +61,7 @@ const NO_WORKSPACES: readonly string[] = [];
  * `presenceOf`, `cursors`) rather than keeping them; the ids in that state are the node's shared
  * copies (`SharedIds`); and collections that only fill on activity are created when they do.
  */
-export class Session implements BusSubscriber, BatchTarget {
+export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
   /**
    * Unique across nodes: the presence store tells connections apart by it. 128 random bits as one
    * flat string (40 bytes); `randomUUID()` builds its result by concatenation, and the tree of
@@ -168,7 +175,7 @@ export class Session implements BusSubscriber, BatchTarget {
   onBusMessage(m: BusMessage, topic: string): void {
     const kind = topicKind(topic);
     if (kind === 'user') this.onUserMessage(m);
-    else if (kind === 'presence') this.onPresence(m);
+    else if (kind === 'presence') this.onPresence(m, topic);
     else this.onLive(m);
   }
 
@@ -232,17 +239,29 @@ export class Session implements BusSubscriber, BatchTarget {
     else this.unlistenPresence(m.workspaceId);
   }
 
-  private onPresence(m: BusMessage): void {
+  private onPresence(m: BusMessage, topic: string): void {
     if (m.kind !== 'notice' || !this.live) return;
-    // A change goes out once on each presence topic of its user's workspaces: only a session that
-    // hears two of those topics or more can hear it twice, so only such a session keeps a list.
-    if (m.id !== undefined && this.presenceOf.length > 1) {
-      const recent = (this.recentNotices ??= []);
-      if (recent.includes(m.id)) return;
-      recent.push(m.id);
-      if (recent.length > RECENT_NOTICES) recent.shift();
+    this.deps.presenceBatch.add(this, { frame: m.frame, workspaceId: presenceTopicWorkspace(topic), id: m.id });
+  }
+
+  /** The presence notices gathered for this connection (see NoticeBatcher), in one write. */
+  deliverBatch(items: readonly PresenceItem[]): void {
+    if (this.closed || !this.live) return;
+    const frames: OutFrame[] = [];
+    for (const item of items) {
+      // Left (or removed from) that workspace meanwhile: its presence stops at once.
+      if (!this.presenceOf.includes(item.workspaceId)) continue;
+      // A change goes out once on each presence topic of its user's workspaces: only a session that
+      // hears two of those topics or more can hear it twice, so only such a session keeps a list.
+      if (item.id !== undefined && this.presenceOf.length > 1) {
+        const recent = (this.recentNotices ??= []);
+        if (recent.includes(item.id)) continue;
+        recent.push(item.id);
+        if (recent.length > RECENT_NOTICES) recent.shift();
+      }
+      frames.push(item.frame);
     }
-    this.deps.presenceBatch.add(this, m.frame);
+    if (frames.length > 0) this.sendMany(frames);
   }
 
   private onLive(m: BusMessage): void {
