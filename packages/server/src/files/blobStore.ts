@@ -40,12 +40,30 @@ export class LocalDiskBlobStore implements BlobStore {
       await fsp.copyFile(sourcePath, target);
       await fsp.rm(sourcePath, { force: true });
     }
+    await this.makeDurable(target);
   }
 
   async putBuffer(key: string, data: Buffer): Promise<void> {
     const target = this.pathOf(key);
     await fsp.mkdir(path.dirname(target), { recursive: true });
     await fsp.writeFile(target, data);
+    await this.makeDurable(target);
+  }
+
+  /**
+   * A message that carries a file is acknowledged only once it is committed and synced; the
+   * file's bytes and its names (its fan-out folder's, and the folder's in the root) must be on
+   * disk by then too, or a power cut could leave the message pointing at nothing.
+   */
+  private async makeDurable(target: string): Promise<void> {
+    for (const p of [target, path.dirname(target), this.root]) {
+      const handle = await fsp.open(p, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
   }
 
   read(key: string, range?: { start: number; end: number }): Readable {

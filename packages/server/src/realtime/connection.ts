@@ -1,3 +1,4 @@
+import * as wsModule from 'ws';
 import { WebSocket, type RawData } from 'ws';
 import { ClientFrame, CloseCodes, RealtimeLimits } from '@relaydesk/protocol';
 import Value from 'typebox/value';
@@ -14,6 +15,10 @@ import { frame, OutFrame } from './frames.js';
 /** The part of ws's (internal) sender the fan-out uses; see `Connection.write`. */
 interface WsSender {
   sendFrame(list: Buffer[]): void;
+}
+// Checked once at start-up rather than found missing at the first send after an upgrade of ws.
+if (typeof (wsModule as unknown as { Sender?: { prototype: Partial<WsSender> } }).Sender?.prototype.sendFrame !== 'function') {
+  throw new Error('ws no longer has Sender.prototype.sendFrame: Connection.write must go back to ws.send');
 }
 
 /** Violations (malformed frames) tolerated before the socket is closed with 1008. */
@@ -74,6 +79,8 @@ function onClose(this: WebSocket): void {
  */
 export class Connection implements Transport {
   alive = true;
+  /** When the heartbeat last pinged this socket (ms since the epoch; 0: never). */
+  pingedAt = 0;
   /** The slots the gateway took for this socket, given back when it closes. */
   ipSlot: string | undefined;
   userSlot: string | undefined;

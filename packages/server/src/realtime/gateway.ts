@@ -244,6 +244,7 @@ export class Gateway {
       this.beatCursor ??= this.connections.values();
     }
     if (!this.beatCursor) return;
+    const now = Date.now();
     let budget = Math.ceil(this.connections.size / HEARTBEAT_SLICES);
     while (budget-- > 0) {
       const next = this.beatCursor.next();
@@ -253,10 +254,13 @@ export class Gateway {
       }
       const c = next.value;
       if (!c.alive) {
-        c.ws.terminate();
+        // A socket can come round early (sockets before it closed, a round ran over): it is
+        // only dropped once it has had at least half a period to answer.
+        if (now - c.pingedAt >= this.ctx.config.wsHeartbeatMs / 2) c.ws.terminate();
         continue;
       }
       c.alive = false;
+      c.pingedAt = now;
       c.ws.ping();
     }
   }

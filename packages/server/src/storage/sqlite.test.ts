@@ -142,6 +142,23 @@ describe('SQLite durability', () => {
     });
   });
 
+  it('syncs the WAL of the real file when the database path is a symbolic link', async () => {
+    const dir = tempDir();
+    try {
+      const real = path.join(dir, 'real.sqlite');
+      const link = path.join(dir, 'link.sqlite');
+      fs.writeFileSync(real, '');
+      fs.symlinkSync(real, link);
+      const storage = await SqlStorage.open(`sqlite://${link}`, dir);
+      await storage.users.create(user());
+      assert.ok(fs.existsSync(`${real}-wal`), 'SQLite keeps its WAL beside the real file');
+      assert.equal(fs.existsSync(`${link}-wal`), false, 'no stray WAL beside the link: that is not the file SQLite writes');
+      await storage.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a transaction with several writes is one fsync', async () => {
     await withStorage(async (storage) => {
       const wal = storage.wal!;

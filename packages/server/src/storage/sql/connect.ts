@@ -34,20 +34,33 @@ export function connect(databaseUrl: string | undefined, dataDir: string): Conne
     : path.join(dataDir, 'relaydesk.sqlite');
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new SqliteDatabase(file);
-  sqlite.pragma('journal_mode = WAL');
+  const journal = sqlite.pragma('journal_mode = WAL', { simple: true });
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  if (file === ':memory:') {
+  if (file === ':memory:' || journal !== 'wal') {
+    // No WAL to sync (an in-memory database, or a file system without shared memory): every
+    // COMMIT syncs itself, stalls and all.
+    sqlite.pragma('synchronous = FULL');
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' };
   }
   // A commit is on disk before anyone hears of it (promise 1), even across power loss: NORMAL
   // leaves the WAL unsynced at COMMIT and WalSync fsyncs it off the event loop before the caller
   // is answered (FULL would fsync inside the synchronous COMMIT and stall every connection).
   sqlite.pragma('synchronous = NORMAL');
-  const wal = WalSync.open(file);
+  const wal = WalSync.open(file, stopOnLostWrites);
   const commits = new CommitTracker(sqlite, wal);
   const dialect = new DurableSqliteDialect({ database: withStatementCache(sqlite, commits) }, commits);
   return { db: new Kysely<Database>({ dialect }), dialect: 'sqlite', wal };
+}
+
+/**
+ * After a failed fsync the kernel may have dropped the pages it could not write and marked them
+ * clean, so retrying would "succeed" over lost data. Like PostgreSQL, stop: on restart SQLite
+ * recovers from what is really on disk, and no client was told a write succeeded that did not.
+ */
+function stopOnLostWrites(err: Error): void {
+  process.stderr.write(`FATAL: ${err.message}; stopping so that the database recovers from what is on disk\n`);
+  process.exit(70);
 }
 
 /** Brings the schema to the latest version; throws (and changes nothing more) if a step fails. */

@@ -53,8 +53,11 @@ class DurableSqliteDriver extends SqliteDriver {
   }
 
   override async releaseConnection(): Promise<void> {
+    // The commit is counted while the connection is still ours: once it is handed on, the next
+    // holder's BEGIN could make it look as if this one were still in a transaction.
+    const durable = this.commits.released();
     await super.releaseConnection();
-    await this.commits.released();
+    await durable;
   }
 
   override async destroy(): Promise<void> {

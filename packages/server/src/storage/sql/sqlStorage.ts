@@ -63,17 +63,22 @@ export class SqlStorage implements Storage {
     return storage;
   }
 
-  private indexer: { timer: NodeJS.Timeout; running: Promise<void> } | undefined;
+  private indexer: { timer: NodeJS.Timeout; running: Promise<void> | undefined } | undefined;
 
   /**
    * SQLite's search indexes follow the writes in batches (migration 0006), every INDEX_EVERY_MS.
-   * A failed batch is retried on the next tick; a search would report the same failure itself.
+   * A tick that finds the last run still going skips (no queue builds up behind a slow one); a
+   * failed run is retried on the next tick, and a search would report the same failure itself.
    */
   private indexSearchInBackground(): void {
-    const indexer = {
-      running: Promise.resolve(),
+    const indexer: { timer: NodeJS.Timeout; running: Promise<void> | undefined } = {
+      running: undefined,
       timer: setInterval(() => {
-        indexer.running = indexer.running.then(() => this.search.indexPending()).catch(() => undefined);
+        if (indexer.running) return;
+        indexer.running = this.search
+          .indexPending()
+          .catch(() => undefined)
+          .finally(() => (indexer.running = undefined));
       }, INDEX_EVERY_MS),
     };
     indexer.timer.unref();

@@ -67,11 +67,13 @@ describe('WalSync', () => {
 
   it('acknowledges nothing more once an fsync has failed', async () => {
     const disk = manualFsync();
-    const wal = new WalSync(-1, disk.fsync);
+    const failures: Error[] = [];
+    const wal = new WalSync(-1, disk.fsync, (err) => failures.push(err));
     wal.committedWrite();
     const waiting = wal.whenDurable();
     disk.finish(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
     await assert.rejects(waiting, /fsync of the SQLite WAL failed: EIO/);
     await assert.rejects(wal.whenDurable(), /fsync of the SQLite WAL failed/, 'even with no new commit');
+    assert.equal(failures.length, 1, 'the owner is told once (the server stops)');
   });
 });

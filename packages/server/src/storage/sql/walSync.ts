@@ -37,19 +37,25 @@ export class WalSync {
   constructor(
     private readonly fd: number,
     private readonly fsync: Fsync = fs.fsync,
+    /** Told once, when an fsync fails: the server stops (see `open`). */
+    private readonly onFailure: (err: Error) => void = () => undefined,
   ) {}
 
-  /** Opens the `-wal` file next to `databaseFile` (created empty if SQLite has not yet). */
-  static open(databaseFile: string): WalSync {
-    const fd = fs.openSync(`${databaseFile}-wal`, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  /**
+   * Opens the `-wal` file SQLite uses for `databaseFile` (created empty if SQLite has not yet):
+   * next to the real file, as SQLite resolves a symbolic link to the database before naming it.
+   */
+  static open(databaseFile: string, onFailure: (err: Error) => void): WalSync {
+    const real = fs.realpathSync(databaseFile);
+    const fd = fs.openSync(`${real}-wal`, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
     // The file's name must survive a power cut too, not only its contents.
-    const dir = fs.openSync(path.dirname(path.resolve(databaseFile)), 'r');
+    const dir = fs.openSync(path.dirname(real), 'r');
     try {
       fs.fsyncSync(dir);
     } finally {
       fs.closeSync(dir);
     }
-    return new WalSync(fd);
+    return new WalSync(fd, fs.fsync, onFailure);
   }
 
   /** Records that a transaction (or an autocommit statement) that wrote has committed. */
@@ -83,6 +89,7 @@ export class WalSync {
         // unknown, so no write is acknowledged from now on (PostgreSQL stops for the same reason).
         this.failure = new Error(`fsync of the SQLite WAL failed: ${err.message}`);
         for (const w of this.waiters.splice(0)) w.reject(this.failure);
+        this.onFailure(this.failure);
         return;
       }
       this.durable = covers;
