@@ -48,7 +48,10 @@ export class RelayDeskApi {
       return answer;
     },
     logout: async () => {
-      await this.http.request<void>('POST', '/api/v1/auth/logout', { refreshOn401: false }).catch(() => undefined);
+      // Bearer mode: the refresh token goes along, so the session ends even if the access token has expired.
+      const refreshToken = this.http.bearerTokens?.refreshToken;
+      const body: P.LogoutRequest = refreshToken ? { refreshToken } : {};
+      await this.http.request<void>('POST', '/api/v1/auth/logout', { body, refreshOn401: false }).catch(() => undefined);
       this.http.setTokens(null);
     },
     me: () => this.get<P.AuthResponse>('/api/v1/auth/me'),

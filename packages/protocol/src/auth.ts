@@ -54,6 +54,13 @@ export const RefreshRequest = Type.Object(
 );
 export type RefreshRequest = Type.Static<typeof RefreshRequest>;
 
+/**
+ * Logout ends the session of the access token and, so that an expired access token cannot leave
+ * it alive, that of the refresh token too: the cookie's, or for API clients the one in the body.
+ */
+export const LogoutRequest = RefreshRequest;
+export type LogoutRequest = RefreshRequest;
+
 export const ChangePasswordRequest = Type.Object(
   { currentPassword: Type.String({ minLength: 1, maxLength: Limits.passwordMax }), newPassword: Password },
   { additionalProperties: false },

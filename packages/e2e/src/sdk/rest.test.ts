@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ApiError, SessionEndedError } from '@relaydesk/client';
 import { startTestServer, type TestServer } from '@relaydesk/server/dist/testing/testServer.js';
 import { newUserInput } from '@relaydesk/server/dist/testing/httpClient.js';
+import { ManualClock } from '@relaydesk/server/dist/clock.js';
 import { sdkClient, signUp } from '../support/sdk.js';
 
 describe('SDK: the typed REST client against the real server (sqlite)', () => {
@@ -22,6 +23,28 @@ describe('SDK: the typed REST client against the real server (sqlite)', () => {
     assert.equal(token.user.id, registered.user.id);
     assert.deepEqual(client.http.bearerTokens, { accessToken: token.accessToken, refreshToken: token.refreshToken });
     assert.equal((await client.api.auth.me()).user.id, registered.user.id);
+  });
+
+  it('logout in Bearer mode ends the session even once the access token has expired (the refresh token goes along)', async () => {
+    const clock = new ManualClock();
+    const timed = await startTestServer({ clock });
+    try {
+      const client = sdkClient(timed.url);
+      const input = newUserInput();
+      await client.api.auth.register(input);
+      const { refreshToken } = await client.api.auth.token({ username: input.email, password: input.password });
+      clock.advance(16 * 60 * 1000);
+      await client.api.auth.logout();
+      assert.equal(client.http.bearerTokens, null);
+      const refreshed = await fetch(`${timed.url}/api/v1/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken }),
+      });
+      assert.equal(refreshed.status, 401, 'the session is over: its refresh token is refused');
+    } finally {
+      await timed.close();
+    }
   });
 
   it('files: an upload from Node (multipart through the transport), attached to a message; a refused type is a typed error', async () => {

@@ -75,6 +75,27 @@ describe('POST /api/v1/auth/logout', () => {
     assert.equal((await refreshWith(tokens.body.refreshToken)).status, 401);
   });
 
+  it('ends a bearer session whose access token has expired through the refresh token in the body', async () => {
+    const { input } = await registerNewUser(api());
+    const tokens = await api().post('/api/v1/auth/token', { username: input.username, password: input.password }, { browser: false });
+    clock.advance(16 * 60 * 1000);
+    const expired = { authorization: `Bearer ${tokens.body.accessToken}` };
+    assertError(await meWith(tokens.body.accessToken), 401, 'TOKEN_EXPIRED');
+    const res = await api().post(LOGOUT, { refreshToken: tokens.body.refreshToken }, { browser: false, headers: expired });
+    assert.equal(res.status, 204, res.text);
+    assertError(await refreshWith(tokens.body.refreshToken), 401, 'UNAUTHENTICATED');
+  });
+
+  it('refuses a malformed body with 400 and ends nothing', async () => {
+    const { input } = await registerNewUser(api());
+    const tokens = await api().post('/api/v1/auth/token', { username: input.username, password: input.password }, { browser: false });
+    const bearer = { authorization: `Bearer ${tokens.body.accessToken}` };
+    for (const body of [{ refreshToken: '' }, { refreshToken: 'x'.repeat(257) }, { refreshToken: tokens.body.refreshToken, extra: 1 }]) {
+      assertError(await api().post(LOGOUT, body, { browser: false, headers: bearer }), 400, 'VALIDATION_FAILED');
+    }
+    assert.equal((await meWith(tokens.body.accessToken)).status, 200, 'the session lives on');
+  });
+
   it('only ends its own session: another session of the same user keeps working', async () => {
     const { input } = await registerNewUser(api());
     const laptop = api();

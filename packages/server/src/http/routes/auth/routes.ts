@@ -7,6 +7,7 @@ import {
   IdParams,
   LoginRequest,
   RefreshRequest,
+  LogoutRequest,
   RegisterRequest,
   SessionList,
   TokenResponse,
@@ -122,14 +123,15 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limits
     },
   );
 
-  r.post('/api/v1/auth/logout', { preValidation: emptyBodyAsObject }, async (request, reply) => {
+  r.post('/api/v1/auth/logout', { schema: { body: LogoutRequest }, preValidation: emptyBodyAsObject }, async (request, reply) => {
     const token = request.credentials.accessToken;
     if (token) {
       const verified = await ctx.accessTokens.verify(token);
       if (verified.ok) await endSession(ctx, verified.claims.userId, verified.claims.sessionId);
     }
-    // An expired access token must not keep the session alive: end it through the refresh token too.
-    const refresh = request.cookies[REFRESH_COOKIE];
+    // An expired access token must not keep the session alive: end it through the refresh token
+    // too (the cookie's, or the body's for an API client holding its tokens itself).
+    const refresh = request.body?.refreshToken ?? request.cookies[REFRESH_COOKIE];
     if (refresh) await endSessionByRefreshToken(ctx, refresh);
     metrics.authEvents.inc({ event: 'logout' });
     clearSessionCookies(reply, config);
