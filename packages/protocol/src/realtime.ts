@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { FileLimits } from './files.js';
 import { ChannelEvent, Message } from './messages.js';
 
 /**
@@ -81,6 +82,8 @@ export const ClientFrame = Type.Union([
       body: Type.String({ maxLength: 20_000 }),
       clientMessageId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:.-]+$' }),
       threadRootId: Type.Optional(Id),
+      /** As in the REST send: the sender's own uploads in this channel, not yet attached. */
+      attachmentIds: Type.Optional(Type.Array(Id, { maxItems: FileLimits.perMessageMax, uniqueItems: true })),
     },
     { additionalProperties: false },
   ),

@@ -244,6 +244,7 @@ export class Connection implements Transport {
           body: f.body,
           clientMessageId: f.clientMessageId,
           ...(f.threadRootId ? { threadRootId: f.threadRootId } : {}),
+          ...(f.attachmentIds ? { attachmentIds: f.attachmentIds } : {}),
         });
         return this.ack(f.ref, { message: view });
       }

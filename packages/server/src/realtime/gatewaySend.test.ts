@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from '@relaydesk/protocol';
 import { DATABASES, startTestServer, type TestServer } from '../testing/testServer.js';
 import { allEvents, fullHistory, postMessage, send, setUpTeam, signUp, type Team } from '../http/routes/messages/fixtures.js';
+import { uploaded } from '../http/routes/files/fixtures.js';
 import { TestSocket, sleep, type FrameOf } from './testSocket.js';
 
 const SETTLE_MS = 200;
@@ -59,6 +60,31 @@ for (const database of DATABASES) {
       await sleep(SETTLE_MS);
       assert.equal(sender.created(team.channelId, message.id).length, 1);
       assert.equal(other.created(team.channelId, message.id).length, 1);
+    });
+
+    it('sends attachments over the socket as over REST: the ack and the event carry them; a foreign upload is refused', async () => {
+      const file = await uploaded(team.members[0]!, team.channelId, 'notes.txt', Buffer.from('release notes\n'));
+      const message = ackedMessage(await sender.request({ ...sendFrame(''), attachmentIds: [file.id] }));
+      assert.deepEqual(message.attachments.map((a) => a.id), [file.id]);
+      const seen = await other.event(team.channelId, message.seq);
+      assert.deepEqual(seen.event.type === 'message.created' && seen.event.message.attachments.map((a) => a.name), ['notes.txt']);
+
+      // Someone else's upload: the REST rule and code, and no message.
+      const theirs = await uploaded(team.members[1]!, team.channelId, 'theirs.txt', Buffer.from('mine\n'));
+      const refused = await sender.request({ ...sendFrame('with their file'), attachmentIds: [theirs.id] });
+      assert.equal(refused.type, 'error');
+      assert.equal((refused as FrameOf<'error'>).code, 'VALIDATION_FAILED');
+      assert.equal((await fullHistory(team.owner, team.channelId)).filter((m) => m.body === 'with their file').length, 0);
+
+      // The frame's limit is the REST limit: ten ids pass the schema (and are unknown here), eleven do not.
+      const ids = (n: number) => Array.from({ length: n }, () => randomUUID());
+      const ten = await sender.request({ ...sendFrame('ten'), attachmentIds: ids(10) });
+      assert.equal((ten as FrameOf<'error'>).code, 'VALIDATION_FAILED');
+      // A frame that fails its schema is answered without its ref (it is not trusted to have one).
+      const from = sender.frames.length;
+      sender.send({ ...sendFrame('eleven'), attachmentIds: ids(11) });
+      await sender.waitFor((f) => f.type === 'error' && f.code === 'INVALID_FRAME', { from });
+      assert.equal((await fullHistory(team.owner, team.channelId)).filter((m) => m.body === 'eleven').length, 0);
     });
 
     it('the same clientMessageId sent twice gets two acks with one message, one event, one history entry', async () => {
