@@ -58,19 +58,24 @@ export async function readReplies(ctx: AppContext, userId: string, rootId: strin
 }
 
 /**
- * The change feed: every numbered change after `after`, in order, as the JSON text of an
- * EventPage. The stored payloads are spliced in as they are: the feed is the hottest read of a
- * reconnecting client, and parsing and re-serializing a hundred events bought nothing.
+ * The change feed: every numbered change after `after`, in order, as the UTF-8 JSON of an
+ * EventPage. The stored payloads are spliced in as the bytes they are stored as: the feed is the
+ * hottest read of a reconnecting client, and parsing and re-serializing a hundred events bought
+ * nothing (nor did decoding them into JS strings to encode them again: ~30 % of building a page).
  */
-export async function readEventsJson(ctx: AppContext, userId: string, channelId: string, after: number, limit: number = MessageLimits.eventPageMax) {
+export async function readEventsJson(ctx: AppContext, userId: string, channelId: string, after: number, limit: number = MessageLimits.eventPageMax): Promise<Buffer> {
   const access = await accessChannel(ctx, userId, channelId);
-  const rows = await ctx.storage.events.afterAsJson(channelId, after, limit);
-  const events = rows.map(
-    (r) =>
-      `{"channelId":${JSON.stringify(r.channelId)},"seq":${r.seq},"actorId":${JSON.stringify(r.actorId)},"at":"${new Date(r.createdAt).toISOString()}","event":${r.payloadJson}}`,
-  );
-  return `{"events":[${events.join(',')}],"lastSeq":${access.channel.lastSeq}}`;
+  const rows = await ctx.storage.events.afterAsBytes(channelId, after, limit);
+  const parts: Buffer[] = [Buffer.from('{"events":[')];
+  rows.forEach((r, i) => {
+    const head = `${i > 0 ? ',' : ''}{"channelId":${JSON.stringify(r.channelId)},"seq":${r.seq},"actorId":${JSON.stringify(r.actorId)},"at":"${new Date(r.createdAt).toISOString()}","event":`;
+    parts.push(Buffer.from(head), r.payloadBytes, CLOSE_EVENT);
+  });
+  parts.push(Buffer.from(`],"lastSeq":${access.channel.lastSeq}}`));
+  return Buffer.concat(parts);
 }
+
+const CLOSE_EVENT = Buffer.from('}');
 
 export async function readEdits(ctx: AppContext, userId: string, messageId: string) {
   const { message } = await accessMessage(ctx, userId, messageId);

@@ -72,8 +72,11 @@ export interface EventStore {
   append(event: EventRecord): Promise<void>;
   /** Events with seq > afterSeq, ascending, at most `limit`. */
   after(channelId: string, afterSeq: number, limit: number): Promise<EventRecord[]>;
-  /** The same, with each payload as the JSON text it is stored as (no parse for a pass-through). */
-  afterAsJson(channelId: string, afterSeq: number, limit: number): Promise<(Omit<EventRecord, 'payload'> & { payloadJson: string })[]>;
+  /**
+   * The same, with each payload as the UTF-8 bytes of the JSON it is stored as: a pass-through
+   * (the change feed) neither parses it nor turns it into a JS string and back.
+   */
+  afterAsBytes(channelId: string, afterSeq: number, limit: number): Promise<(Omit<EventRecord, 'payload'> & { payloadBytes: Buffer })[]>;
 }
 
 export interface SearchRequest {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, SqliteAdapter, type Kysely } from 'kysely';
 import type { EventRecord, EventStore } from '../messagePort.js';
 import type { Database } from './schema.js';
 import { fixedQuery } from './fixedQuery.js';
@@ -9,26 +9,32 @@ const appendEvent = fixedQuery((db, channelId: string, seq: number, actorId: str
 );
 
 export class SqlEventStore implements EventStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** The payload column read as bytes: SQLite casts text to a blob, PostgreSQL encodes it to bytea. */
+  private readonly payloadBytes;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.payloadBytes =
+      db.getExecutor().adapter instanceof SqliteAdapter ? sql<Buffer>`cast(payload as blob)` : sql<Buffer>`convert_to(payload, 'UTF8')`;
+  }
 
   async append(e: EventRecord): Promise<void> {
     await appendEvent(this.db, e.channelId, e.seq, e.actorId, e.createdAt, JSON.stringify(e.payload));
   }
 
   async after(channelId: string, afterSeq: number, limit: number): Promise<EventRecord[]> {
-    const rows = await this.afterAsJson(channelId, afterSeq, limit);
-    return rows.map(({ payloadJson, ...r }) => ({ ...r, payload: JSON.parse(payloadJson) as unknown }));
+    const rows = await this.afterAsBytes(channelId, afterSeq, limit);
+    return rows.map(({ payloadBytes, ...r }) => ({ ...r, payload: JSON.parse(payloadBytes.toString('utf8')) as unknown }));
   }
 
-  async afterAsJson(channelId: string, afterSeq: number, limit: number) {
+  async afterAsBytes(channelId: string, afterSeq: number, limit: number) {
     const rows = await this.db
       .selectFrom('channel_events')
-      .selectAll()
+      .select(['channel_id', 'seq', 'actor_id', 'created_at', this.payloadBytes.as('payload_bytes')])
       .where('channel_id', '=', channelId)
       .where('seq', '>', afterSeq)
       .orderBy('seq')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ channelId: r.channel_id, seq: r.seq, actorId: r.actor_id, createdAt: r.created_at, payloadJson: r.payload }));
+    return rows.map((r) => ({ channelId: r.channel_id, seq: r.seq, actorId: r.actor_id, createdAt: r.created_at, payloadBytes: r.payload_bytes }));
   }
 }

@@ -117,7 +117,7 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: AppContext): vo
     { schema: { tags, params: ChannelParams, querystring: EventsQuery, response: { 200: EventPage } }, config: auth },
     async (request, reply) => {
       const json = await readEventsJson(ctx, me(request), request.params.channelId, request.query.after, request.query.limit);
-      // Already JSON: a string payload skips the schema serializer (the schema still documents it).
+      // Already JSON (UTF-8 bytes): a Buffer skips the schema serializer (the schema still documents it).
       return reply.type('application/json; charset=utf-8').send(json as never);
     },
   );

@@ -115,6 +115,20 @@ for (const database of DATABASES) {
       assert.equal((await c.get(`${base}?after=0&limit=1000`)).status, 200);
     });
 
+    it('carries any text byte for byte: non-ASCII, emoji, quotes and escapes survive the feed', async () => {
+      const channelId = await createChannel(team.owner, team.workspaceId, `utf8-${Date.now()}`);
+      const bodies = ['日本語のメッセージ', 'emoji 👋🏽 and a ZWJ 👩‍💻', 'quotes " and \\ backslash \\n not a newline', 'Ünïcödé ß ç'];
+      const sent = [];
+      for (const body of bodies) sent.push(await send(team.owner, channelId, body));
+      const res = await team.owner.client.get(`/api/v1/channels/${channelId}/events?after=0`);
+      assert.equal(res.status, 200, res.text);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json; charset=utf-8/);
+      const created = (res.body.events as StoredChannelEvent[]).flatMap((e) => (e.event.type === 'message.created' ? [e.event.message] : []));
+      assert.deepEqual(created.map((m) => m.body), bodies);
+      assert.deepEqual(created.map((m) => m.id), sent.map((m) => m.id));
+      assert.equal(Number(res.headers.get('content-length')), Buffer.byteLength(res.text), 'length in bytes, not characters');
+    });
+
     it('a deleted message leaves a message.deleted event and keeps its message.created event', async () => {
       const [alice] = team.members;
       const channelId = await createChannel(alice!, team.workspaceId, 'deleted-feed');
