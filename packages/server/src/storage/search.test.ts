@@ -5,10 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Migrator } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { SqlStorage } from './sql/sqlStorage.js';
 import { SqlSearchStore } from './sql/searchStore.js';
-import { connect, migrateToLatest } from './sql/connect.js';
+import { connect, migrateToLatest, type Connection } from './sql/connect.js';
 import { migrationProvider } from './sql/migrations/index.js';
 import { createTestDatabase } from '../testing/postgres.js';
 import type { ChannelKind, MessageRecord, SearchRequest, Storage } from './port.js';
@@ -212,31 +212,42 @@ function searchSuite(name: string, fresh: () => Promise<Target>, dialect: 'sqlit
       assert.deepEqual(await search('   '), [], 'an empty query finds nothing');
     });
 
-    it('indexes the messages that existed before the search migration, except deleted ones', async () => {
+    /**
+     * A database migrated only up to `version`, holding user u in workspace w with public channel c
+     * and `messages` ([id, body, deleted?]); dropped after `test`.
+     */
+    const withLegacyDatabase = async (version: string, messages: [string, string, boolean?][], test: (conn: Connection) => Promise<void>) => {
       const old = await fresh();
       const conn = connect(old.url, old.dataDir);
       try {
-        const { error } = await new Migrator({ db: conn.db, provider: migrationProvider }).migrateTo('0002_chat');
+        const { error } = await new Migrator({ db: conn.db, provider: migrationProvider }).migrateTo(version);
         assert.ifError(error);
         const at = { created_at: T0 };
         await conn.db.insertInto('users').values({ id: 'u', username: 'u', email: 'u@x', email_lower: 'u@x', display_name: 'U', password_hash: 'h', ...at, updated_at: T0 }).execute();
         await conn.db.insertInto('workspaces').values({ id: 'w', name: 'W', created_by: 'u', ...at }).execute();
         await conn.db.insertInto('workspace_members').values({ workspace_id: 'w', user_id: 'u', role: 'owner', joined_at: T0 }).execute();
         await conn.db.insertInto('channels').values({ id: 'c', workspace_id: 'w', kind: 'public', name: 'c', slug: 'c', created_by: 'u', archived_at: null, conversation_key: null, ...at }).execute();
-        const row = (id: string, seq: number, body: string, deleted_at: number | null) =>
-          ({ id, channel_id: 'c', seq, author_id: 'u', body, client_message_id: null, thread_root_id: null, last_reply_at: null, edited_at: null, deleted_at, ...at });
-        await conn.db.insertInto('messages').values([row('kept', 1, 'legacy backfilled words', null), row('gone', 2, 'legacy deleted words', T0)]).execute();
-
-        await migrateToLatest(conn.db);
-        const store = new SqlSearchStore(conn.db);
-        for (const query of ['legacy', 'backfill', 'ackfille', 'ba']) {
-          const found = await store.search({ workspaceId: 'w', userId: 'u', query, limit: 10, offset: 0 });
-          assert.deepEqual(found.map((r) => r.message.id), ['kept'], query);
-        }
+        const rows = messages.map(([id, body, deleted], i) => legacyMessage(id, i + 1, body, deleted));
+        if (rows.length > 0) await conn.db.insertInto('messages').values(rows).execute();
+        await test(conn);
       } finally {
         await conn.db.destroy();
         await old.drop();
       }
+    };
+    /** A row of `messages` in channel c by user u, as the tests write it below the storage layer. */
+    const legacyMessage = (id: string, seq: number, body: string, deleted = false) => ({
+      id, channel_id: 'c', seq, author_id: 'u', body, client_message_id: null, thread_root_id: null, last_reply_at: null, edited_at: null,
+      deleted_at: deleted ? T0 : null, created_at: T0,
+    });
+    const findIn = async (conn: Connection, query: string) =>
+      (await new SqlSearchStore(conn.db).search({ workspaceId: 'w', userId: 'u', query, limit: 10, offset: 0 })).map((r) => r.message.id);
+
+    it('indexes the messages that existed before the search migration, except deleted ones', async () => {
+      await withLegacyDatabase('0002_chat', [['kept', 'legacy backfilled words'], ['gone', 'legacy deleted words', true]], async (conn) => {
+        await migrateToLatest(conn.db);
+        for (const query of ['legacy', 'backfill', 'ackfille', 'ba']) assert.deepEqual(await findIn(conn, query), ['kept'], query);
+      });
     });
 
     if (dialect === 'sqlite') {
@@ -283,34 +294,29 @@ function searchSuite(name: string, fresh: () => Promise<Target>, dialect: 'sqlit
       });
 
       it('keeps what 0003 had indexed when upgrading to batch indexing (SQLite)', async () => {
-        const old = await fresh();
-        const conn = connect(old.url, old.dataDir);
-        try {
-          const { error } = await new Migrator({ db: conn.db, provider: migrationProvider }).migrateTo('0005_files');
-          assert.ifError(error);
-          const at = { created_at: T0 };
-          await conn.db.insertInto('users').values({ id: 'u', username: 'u', email: 'u@x', email_lower: 'u@x', display_name: 'U', password_hash: 'h', ...at, updated_at: T0 }).execute();
-          await conn.db.insertInto('workspaces').values({ id: 'w', name: 'W', created_by: 'u', ...at }).execute();
-          await conn.db.insertInto('workspace_members').values({ workspace_id: 'w', user_id: 'u', role: 'owner', joined_at: T0 }).execute();
-          await conn.db.insertInto('channels').values({ id: 'c', workspace_id: 'w', kind: 'public', name: 'c', slug: 'c', created_by: 'u', archived_at: null, conversation_key: null, ...at }).execute();
-          const row = (id: string, seq: number, body: string, deleted_at: number | null) =>
-            ({ id, channel_id: 'c', seq, author_id: 'u', body, client_message_id: null, thread_root_id: null, last_reply_at: null, edited_at: null, deleted_at, ...at });
-          await conn.db.insertInto('messages').values([row('live', 1, 'upgradeword firstbody', null), row('gone', 2, 'upgradeword deleted', T0)]).execute();
-
+        await withLegacyDatabase('0005_files', [['live', 'upgradeword firstbody'], ['gone', 'upgradeword deleted', true]], async (conn) => {
           await migrateToLatest(conn.db);
-          const store = new SqlSearchStore(conn.db);
-          const find = async (query: string) =>
-            (await store.search({ workspaceId: 'w', userId: 'u', query, limit: 10, offset: 0 })).map((r) => r.message.id);
-          assert.deepEqual(await find('upgradeword'), ['live']);
+          assert.deepEqual(await findIn(conn, 'upgradeword'), ['live']);
           // Editing after the upgrade removes the entry 0003's trigger wrote (so `indexed` was set right).
           await conn.db.updateTable('messages').set({ body: 'secondbody' }).where('id', '=', 'live').execute();
-          assert.deepEqual(await find('firstbody'), []);
-          assert.deepEqual(await find('secondbody'), ['live']);
-          assert.deepEqual(await find('upgradeword'), []);
-        } finally {
-          await conn.db.destroy();
-          await old.drop();
-        }
+          assert.deepEqual(await findIn(conn, 'firstbody'), []);
+          assert.deepEqual(await findIn(conn, 'secondbody'), ['live']);
+          assert.deepEqual(await findIn(conn, 'upgradeword'), []);
+        });
+      });
+
+      it('going back to per-write indexing (0006 down) indexes what was pending first (SQLite)', async () => {
+        await withLegacyDatabase('0005_files', [], async (conn) => {
+          await migrateToLatest(conn.db);
+          await conn.db.insertInto('messages').values(legacyMessage('pending', 1, 'downgradeword')).execute();
+          const { error } = await new Migrator({ db: conn.db, provider: migrationProvider }).migrateTo('0005_files');
+          assert.ifError(error);
+          const matches = async (word: string) =>
+            (await sql<{ n: number }>`select count(*) as n from message_fts_words where message_fts_words match ${word}`.execute(conn.db)).rows[0]!.n;
+          assert.equal(await matches('downgradeword'), 1, 'the pending message was indexed on the way down');
+          await conn.db.insertInto('messages').values(legacyMessage('after', 2, 'afterdowngrade')).execute();
+          assert.equal(await matches('afterdowngrade'), 1, "0003's trigger indexes a new write at once again");
+        });
       });
     }
 

@@ -50,6 +50,25 @@ async function upSqlite(db: Kysely<unknown>): Promise<void> {
       body, content='', contentless_delete=1, tokenize="trigram"
     )`.execute(db);
 
+  await createIndexingTriggers(db);
+
+  // Messages written before this migration.
+  await sql`insert into message_search_keys (message_id) select id from messages order by created_at, id`.execute(db);
+  await sql`
+    insert into message_fts_words (rowid, body)
+      select k.key, m.body from message_search_keys k join messages m on m.id = k.message_id
+      where m.deleted_at is null`.execute(db);
+  await sql`
+    insert into message_fts_trigram (rowid, body)
+      select k.key, m.body from message_search_keys k join messages m on m.id = k.message_id
+      where m.deleted_at is null`.execute(db);
+}
+
+/**
+ * The triggers that index every write as it happens (replaced by batch indexing in 0006, whose
+ * `down` puts them back with this same function).
+ */
+export async function createIndexingTriggers(db: Kysely<unknown>): Promise<void> {
   // Index rows are written only for live messages; the key row exists for every message so an
   // update or delete always finds it.
   await sql`
@@ -79,17 +98,6 @@ async function upSqlite(db: Kysely<unknown>): Promise<void> {
       delete from message_fts_trigram where rowid = (select key from message_search_keys where message_id = old.id);
       delete from message_search_keys where message_id = old.id;
     end`.execute(db);
-
-  // Messages written before this migration.
-  await sql`insert into message_search_keys (message_id) select id from messages order by created_at, id`.execute(db);
-  await sql`
-    insert into message_fts_words (rowid, body)
-      select k.key, m.body from message_search_keys k join messages m on m.id = k.message_id
-      where m.deleted_at is null`.execute(db);
-  await sql`
-    insert into message_fts_trigram (rowid, body)
-      select k.key, m.body from message_search_keys k join messages m on m.id = k.message_id
-      where m.deleted_at is null`.execute(db);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { sql, SqliteAdapter, type Kysely } from 'kysely';
 import { indexPendingSqlite } from '../searchIndexer.js';
+import { createIndexingTriggers } from './0003_search.js';
 
 /**
  * SQLite: the full-text indexes are filled in batches instead of by each write's own trigger.
@@ -14,6 +15,8 @@ import { indexPendingSqlite } from '../searchIndexer.js';
  *
  * PostgreSQL's indexes (a generated tsvector, GIN with its own pending list) are unchanged.
  */
+const TRIGGERS = ['messages_search_ai', 'messages_search_au', 'messages_search_ad'];
+
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;
   await sql`alter table message_search_keys add column indexed integer not null default 0`.execute(db);
@@ -25,7 +28,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`create index message_search_keys_pending on message_search_keys (key) where pending = 1`.execute(db);
 
-  for (const trigger of ['messages_search_ai', 'messages_search_au', 'messages_search_ad']) {
+  for (const trigger of TRIGGERS) {
     await sql`drop trigger ${sql.id(trigger)}`.execute(db);
   }
   await sql`
@@ -50,34 +53,11 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return;
   // Index what is pending, then put 0003's triggers back.
   while ((await indexPendingSqlite(db, 10_000)) > 0);
-  for (const trigger of ['messages_search_ai', 'messages_search_au', 'messages_search_ad']) {
+  for (const trigger of TRIGGERS) {
     await sql`drop trigger ${sql.id(trigger)}`.execute(db);
   }
   await sql`drop index message_search_keys_pending`.execute(db);
   await sql`alter table message_search_keys drop column pending`.execute(db);
   await sql`alter table message_search_keys drop column indexed`.execute(db);
-  await sql`
-    create trigger messages_search_ai after insert on messages begin
-      insert into message_search_keys (message_id) values (new.id);
-      insert into message_fts_words (rowid, body)
-        select key, new.body from message_search_keys where message_id = new.id and new.deleted_at is null;
-      insert into message_fts_trigram (rowid, body)
-        select key, new.body from message_search_keys where message_id = new.id and new.deleted_at is null;
-    end`.execute(db);
-  await sql`
-    create trigger messages_search_au after update of body, deleted_at on messages
-    when old.body is not new.body or old.deleted_at is not new.deleted_at begin
-      delete from message_fts_words where rowid = (select key from message_search_keys where message_id = old.id);
-      delete from message_fts_trigram where rowid = (select key from message_search_keys where message_id = old.id);
-      insert into message_fts_words (rowid, body)
-        select key, new.body from message_search_keys where message_id = new.id and new.deleted_at is null;
-      insert into message_fts_trigram (rowid, body)
-        select key, new.body from message_search_keys where message_id = new.id and new.deleted_at is null;
-    end`.execute(db);
-  await sql`
-    create trigger messages_search_ad after delete on messages begin
-      delete from message_fts_words where rowid = (select key from message_search_keys where message_id = old.id);
-      delete from message_fts_trigram where rowid = (select key from message_search_keys where message_id = old.id);
-      delete from message_search_keys where message_id = old.id;
-    end`.execute(db);
+  await createIndexingTriggers(db);
 }
