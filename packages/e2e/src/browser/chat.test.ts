@@ -1,18 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { RelayDeskClient } from '@relaydesk/client';
 import {
-  AppServer,
-  DEV_CHANNEL,
   apiAs,
   byId,
   channelIdByName,
   composer,
   conversation,
   delivered,
+  demoAppAndBrowser,
+  DEV_CHANNEL,
   eventually,
-  launchBrowser,
   logIn,
   messageIn,
   newUserContext,
@@ -33,27 +32,21 @@ import {
  * PRODUCT.md's contract, two people chatting live, editing, reacting, threads, and hostile input.
  */
 describe('Web app in a real browser: chatting', () => {
-  let server: AppServer;
-  let browser: Browser;
+  const app = demoAppAndBrowser();
   let api: RelayDeskClient;
   let channelId: string;
 
   before(async () => {
-    [server, browser] = await Promise.all([AppServer.start({ seedDemo: true }), launchBrowser()]);
-    api = await apiAs(server.url, 'alice_dev');
+    api = await apiAs(app.server.url, 'alice_dev');
     channelId = await channelIdByName(api, DEV_CHANNEL);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   it('PRODUCT.md contract: /login form → /rooms lists "Development Team" → type, Send → in the timeline, stored once, still there after a reload', async (t) => {
-    const { context, page } = await newUserContext(browser);
+    const { context, page } = await newUserContext(app.browser);
     t.after(() => context.close());
     const errors = recordPageErrors(page);
 
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${app.server.url}/login`);
     await page.locator('input[name="username"]').fill('alice_dev');
     await page.locator('input[name="password"]').fill('demo123');
     await page.locator('button[type="submit"]').click();
@@ -82,9 +75,9 @@ describe('Web app in a real browser: chatting', () => {
     let errors: string[][];
 
     before(async () => {
-      [alice, bob] = await Promise.all([newUserContext(browser), newUserContext(browser)]);
+      [alice, bob] = await Promise.all([newUserContext(app.browser), newUserContext(app.browser)]);
       errors = [recordPageErrors(alice.page), recordPageErrors(bob.page)];
-      await Promise.all([logIn(alice.page, server.url, 'alice_dev'), logIn(bob.page, server.url, 'bob_design')]);
+      await Promise.all([logIn(alice.page, app.server.url, 'alice_dev'), logIn(bob.page, app.server.url, 'bob_design')]);
       await Promise.all([openChannel(alice.page, DEV_CHANNEL), openChannel(bob.page, DEV_CHANNEL)]);
     });
     after(async () => {

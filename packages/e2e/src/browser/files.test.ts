@@ -1,15 +1,13 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  AppServer,
-  DEV_CHANNEL,
-  UI_TIMEOUT,
   composer,
   conversation,
+  demoAppAndBrowser,
+  DEV_CHANNEL,
   eventually,
-  launchBrowser,
   logIn,
   newUserContext,
   openChannel,
@@ -17,6 +15,7 @@ import {
   screenshot,
   tag,
   timeline,
+  UI_TIMEOUT,
 } from '../support/browser.js';
 
 /** A small PDF that file-type recognises and the policy accepts (no scripts, no actions). */
@@ -35,26 +34,15 @@ const decoded = (page: Page, selector: string) =>
  * microphone) plays in the other person's browser, with its duration shown.
  */
 describe('Web app in a real browser: files and voice messages', () => {
-  let server: AppServer;
-  let browser: Browser;
+  const app = demoAppAndBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required']);
 
-  before(async () => {
-    [server, browser] = await Promise.all([
-      AppServer.start({ seedDemo: true }),
-      launchBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required']),
-    ]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   it('an image and a PDF attached by one user show as a thumbnail (with a lightbox) and a file card to another', async (t) => {
-    const alice = await newUserContext(browser);
-    const bob = await newUserContext(browser);
+    const alice = await newUserContext(app.browser);
+    const bob = await newUserContext(app.browser);
     t.after(() => Promise.all([alice.context.close(), bob.context.close()]));
     const errors = recordPageErrors(bob.page);
-    await Promise.all([logIn(alice.page, server.url, 'alice_dev'), logIn(bob.page, server.url, 'bob_design')]);
+    await Promise.all([logIn(alice.page, app.server.url, 'alice_dev'), logIn(bob.page, app.server.url, 'bob_design')]);
     await Promise.all([openChannel(alice.page, DEV_CHANNEL), openChannel(bob.page, DEV_CHANNEL)]);
 
     const photo = await sharp({ create: { width: 640, height: 400, channels: 3, background: '#3b82f6' } }).png().toBuffer();
@@ -90,10 +78,10 @@ describe('Web app in a real browser: files and voice messages', () => {
   });
 
   it('a voice message recorded in one browser plays in the other, with its duration', async (t) => {
-    const alice = await newUserContext(browser, { permissions: ['microphone'] });
-    const bob = await newUserContext(browser);
+    const alice = await newUserContext(app.browser, { permissions: ['microphone'] });
+    const bob = await newUserContext(app.browser);
     t.after(() => Promise.all([alice.context.close(), bob.context.close()]));
-    await Promise.all([logIn(alice.page, server.url, 'alice_dev'), logIn(bob.page, server.url, 'bob_design')]);
+    await Promise.all([logIn(alice.page, app.server.url, 'alice_dev'), logIn(bob.page, app.server.url, 'bob_design')]);
     await Promise.all([openChannel(alice.page, DEV_CHANNEL), openChannel(bob.page, DEV_CHANNEL)]);
     const before = await timeline(bob.page).locator('audio').count();
 

@@ -1,35 +1,26 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { AppServer, apiAs, eventually, launchBrowser, logIn, newUserContext, tag, waitForOnline } from '../support/browser.js';
+import { apiAs, demoAppAndBrowser, eventually, logIn, newUserContext, tag, waitForOnline } from '../support/browser.js';
 
 /**
  * Growing a workspace from the browser: an admin makes an invite link, a newcomer opens it without
  * an account, registers (coming back to the link afterwards), and lands in the workspace.
  */
 describe('Web app in a real browser: invite links and registration', () => {
-  let server: AppServer;
-  let browser: Browser;
+  const app = demoAppAndBrowser();
 
-  before(async () => {
-    [server, browser] = await Promise.all([AppServer.start({ seedDemo: true }), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   it('an admin’s invite link takes a newcomer through registration into the workspace', async (t) => {
-    const admin = await newUserContext(browser);
-    const newcomer = await newUserContext(browser);
+    const admin = await newUserContext(app.browser);
+    const newcomer = await newUserContext(app.browser);
     t.after(() => Promise.all([admin.context.close(), newcomer.context.close()]));
 
-    await logIn(admin.page, server.url, 'alice_dev');
+    await logIn(admin.page, app.server.url, 'alice_dev');
     await admin.page.getByRole('button', { name: 'Invite people' }).click();
     const dialog = admin.page.getByRole('dialog', { name: 'Invite people' });
     await dialog.getByRole('button', { name: 'Create invite link' }).click();
     const link = await dialog.getByTestId('invite-link').inputValue();
-    assert.match(link, new RegExp(`^${server.url}/invite/[^/]+$`));
+    assert.match(link, new RegExp(`^${app.server.url}/invite/[^/]+$`));
 
     const page = newcomer.page;
     await page.goto(link);
@@ -59,7 +50,7 @@ describe('Web app in a real browser: invite links and registration', () => {
     await waitForOnline(page);
     await page.getByRole('heading', { level: 1, name: '# Development Team' }).waitFor();
 
-    const api = await apiAs(server.url, 'alice_dev');
+    const api = await apiAs(app.server.url, 'alice_dev');
     const acme = (await api.api.workspaces.list()).workspaces.find((w) => w.name === 'Acme')!;
     await eventually(
       async () => (await api.api.workspaces.members(acme.id)).members.map((m) => m.username),

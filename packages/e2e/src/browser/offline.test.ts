@@ -1,15 +1,14 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { RelayDeskClient } from '@relaydesk/client';
 import {
-  AppServer,
-  DEV_CHANNEL,
   apiAs,
   channelIdByName,
   composer,
+  demoAppAndBrowser,
+  DEV_CHANNEL,
   eventually,
-  launchBrowser,
   logIn,
   messageIn,
   newUserContext,
@@ -68,29 +67,23 @@ function storedOutbox(page: Page): Promise<{ body: string; clientMessageId: stri
  * typed meanwhile is shown as pending, kept across a reload, and delivered exactly once.
  */
 describe('Web app in a real browser: server down, messages queued, server back', () => {
-  let server: AppServer;
-  let browser: Browser;
+  const app = demoAppAndBrowser();
   let api: () => Promise<RelayDeskClient>;
   let channelId: string;
 
   before(async () => {
-    [server, browser] = await Promise.all([AppServer.start({ seedDemo: true }), launchBrowser()]);
-    api = () => apiAs(server.url, 'alice_dev'); // a fresh sign-in: the server restarts between uses
+    api = () => apiAs(app.server.url, 'alice_dev'); // a fresh sign-in: the server restarts between uses
     channelId = await channelIdByName(await api(), DEV_CHANNEL);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   it('two messages sent while the server is down show as pending under an offline/reconnecting banner, then are delivered once each', async (t) => {
-    const { context, page } = await newUserContext(browser);
+    const { context, page } = await newUserContext(app.browser);
     t.after(() => context.close());
-    await logIn(page, server.url, 'alice_dev');
+    await logIn(page, app.server.url, 'alice_dev');
     await openChannel(page, DEV_CHANNEL);
     const banner = await watchBanner(page);
 
-    await server.stop();
+    await app.server.stop();
     const status = connectionBanner(page);
     await status.waitFor();
 
@@ -104,7 +97,7 @@ describe('Web app in a real browser: server down, messages queued, server back',
     assert.equal(await messageIn(page, bodies[0]!).count(), 0, 'not shown as delivered');
     await screenshot(page, 'rooms-offline-pending');
 
-    await server.restart();
+    await app.server.restart();
     for (const body of bodies) await messageIn(page, body).waitFor({ timeout: RECONNECT_TIMEOUT });
     await pending(page).first().waitFor({ state: 'detached' });
     await status.waitFor({ state: 'detached' });
@@ -126,12 +119,12 @@ describe('Web app in a real browser: server down, messages queued, server back',
   });
 
   it('a reload while a send is pending loses nothing: the outbox is in IndexedDB, delivered once when the server is back', async (t) => {
-    const { context, page } = await newUserContext(browser);
+    const { context, page } = await newUserContext(app.browser);
     t.after(() => context.close());
-    await logIn(page, server.url, 'alice_dev');
+    await logIn(page, app.server.url, 'alice_dev');
     await openChannel(page, DEV_CHANNEL);
 
-    await server.stop();
+    await app.server.stop();
     await connectionBanner(page).waitFor();
     const body = `Survives a reload ${tag()}`;
     await composer(page).fill(body);
@@ -146,11 +139,11 @@ describe('Web app in a real browser: server down, messages queued, server back',
 
     // The reload: with the server down the page cannot even load; the outbox is all that is left.
     await assert.rejects(page.reload(), /ERR_CONNECTION_REFUSED/);
-    await server.restart();
+    await app.server.restart();
     // (The failed reload's error page may still be committing: then go again.)
     for (let attempt = 1; ; attempt++) {
       try {
-        await page.goto(`${server.url}/rooms`);
+        await page.goto(`${app.server.url}/rooms`);
         break;
       } catch (e) {
         if (attempt >= 3 || !/interrupted by another navigation/.test(String(e))) throw e;
@@ -169,7 +162,7 @@ describe('Web app in a real browser: server down, messages queued, server back',
   });
 
   it('a reload while a send is in flight (stored, but its acknowledgement lost) re-sends it with the same id: still one message', async (t) => {
-    const { context, page } = await newUserContext(browser);
+    const { context, page } = await newUserContext(app.browser);
     t.after(() => context.close());
     // Between page and server: drop the ack and the live event of one message, as a connection
     // that dies at the wrong moment would.
@@ -186,7 +179,7 @@ describe('Web app in a real browser: server down, messages queued, server back',
         });
       },
     );
-    await logIn(page, server.url, 'alice_dev');
+    await logIn(page, app.server.url, 'alice_dev');
     await openChannel(page, DEV_CHANNEL);
 
     const body = `Sent, but the answer never came ${tag()}`;
@@ -223,9 +216,9 @@ describe('Web app in a real browser: server down, messages queued, server back',
   it(
     'the banner never claims a working fallback while the server cannot be reached at all',
     async (t) => {
-      const { context, page } = await newUserContext(browser);
+      const { context, page } = await newUserContext(app.browser);
       t.after(() => context.close());
-      await logIn(page, server.url, 'alice_dev');
+      await logIn(page, app.server.url, 'alice_dev');
       const banner = await watchBanner(page);
       const failed = { tickets: 0, streams: 0 };
       page.on('requestfailed', (r) => {
@@ -234,7 +227,7 @@ describe('Web app in a real browser: server down, messages queued, server back',
         if (pathname === '/api/v1/realtime/stream') failed.streams++;
       });
 
-      await server.stop();
+      await app.server.stop();
       try {
         // After three failed attempts in a row the client tries the HTTP stream (which fails too).
         await eventually(
@@ -247,7 +240,7 @@ describe('Web app in a real browser: server down, messages queued, server back',
         assert.doesNotMatch(text ?? '', /Everything still works/, 'the banner says all is well while nothing is connected');
         assert.ok(!(await banner()).includes('fallback'), `banner states: ${(await banner()).join(' → ')}`);
       } finally {
-        await server.restart();
+        await app.server.restart();
       }
       await page.locator('[data-connection]').waitFor({ state: 'detached', timeout: RECONNECT_TIMEOUT });
     },

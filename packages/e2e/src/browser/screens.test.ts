@@ -1,18 +1,17 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { RelayDeskClient } from '@relaydesk/client';
 import {
-  AppServer,
-  DEV_CHANNEL,
   apiAs,
   axeScan,
   byId,
   channelIdByName,
   composer,
   conversation,
+  demoAppAndBrowser,
+  DEV_CHANNEL,
   eventually,
-  launchBrowser,
   logIn,
   messageIn,
   newUserContext,
@@ -48,23 +47,17 @@ const colours = (page: Page) =>
  * server; the screenshots of the main screens land in test-output/screenshots/.
  */
 describe('Web app in a real browser: accessibility, keyboard, themes and phone', () => {
-  let server: AppServer;
-  let browser: Browser;
+  const app = demoAppAndBrowser();
   let api: RelayDeskClient;
   let channelId: string;
 
   before(async () => {
-    [server, browser] = await Promise.all([AppServer.start({ seedDemo: true }), launchBrowser()]);
-    api = await apiAs(server.url, 'alice_dev');
+    api = await apiAs(app.server.url, 'alice_dev');
     channelId = await channelIdByName(api, DEV_CHANNEL);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   it('axe-core finds no serious or critical violation on /login, /register and /rooms (light, dark, thread and emoji picker open)', async (t) => {
-    const { context, page } = await newUserContext(browser);
+    const { context, page } = await newUserContext(app.browser);
     t.after(() => context.close());
     const found: Record<string, string[]> = {};
     const scan = async (name: string) => {
@@ -73,7 +66,7 @@ describe('Web app in a real browser: accessibility, keyboard, themes and phone',
       for (const v of other) t.diagnostic(`${name}: ${v}`);
     };
 
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${app.server.url}/login`);
     await page.getByRole('heading', { name: 'Log in to RelayDesk' }).waitFor();
     await scan('/login');
     await screenshot(page, 'login');
@@ -89,7 +82,7 @@ describe('Web app in a real browser: accessibility, keyboard, themes and phone',
     await scan('/register with field errors');
     await screenshot(page, 'register-errors');
 
-    await logIn(page, server.url, 'alice_dev');
+    await logIn(page, app.server.url, 'alice_dev');
     await openChannel(page, DEV_CHANNEL);
     await scan('/rooms');
     await screenshot(page, 'rooms');
@@ -117,11 +110,11 @@ describe('Web app in a real browser: accessibility, keyboard, themes and phone',
   });
 
   it('keyboard only: log in, reach the composer by Tab alone and by the skip link, send with Enter, react to a message', async (t) => {
-    const { context, page } = await newUserContext(browser);
+    const { context, page } = await newUserContext(app.browser);
     t.after(() => context.close());
     const errors = recordPageErrors(page);
 
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${app.server.url}/login`);
     await page.locator('input[name="username"]:focus').waitFor(); // focused on arrival
     await page.keyboard.type('carol_ops');
     await page.keyboard.press('Tab');
@@ -179,9 +172,9 @@ describe('Web app in a real browser: accessibility, keyboard, themes and phone',
   });
 
   it('dark theme: follows the system preference, and the theme menu overrides it (kept across a reload)', async (t) => {
-    const { context, page } = await newUserContext(browser, { colorScheme: 'dark' });
+    const { context, page } = await newUserContext(app.browser, { colorScheme: 'dark' });
     t.after(() => context.close());
-    await logIn(page, server.url, 'bob_design');
+    await logIn(page, app.server.url, 'bob_design');
     await openChannel(page, DEV_CHANNEL);
     const dark = await colours(page);
     assert.ok(luminance(dark.background) < 0.05 && luminance(dark.text) > 0.6, `dark: ${JSON.stringify(dark)}`);
@@ -199,9 +192,9 @@ describe('Web app in a real browser: accessibility, keyboard, themes and phone',
   });
 
   it('phone-sized screen: no sideways scrolling, the channel list is a drawer, nothing off-screen takes the focus', async (t) => {
-    const { context, page } = await newUserContext(browser, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const { context, page } = await newUserContext(app.browser, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     t.after(() => context.close());
-    await logIn(page, server.url, 'alice_dev');
+    await logIn(page, app.server.url, 'alice_dev');
     await page.getByRole('heading', { level: 1, name: `# ${DEV_CHANNEL}` }).waitFor();
 
     const fits = () => page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, width: window.innerWidth }));

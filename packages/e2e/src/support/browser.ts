@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { after, before } from 'node:test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -89,6 +90,22 @@ export class AppServer {
     await this.stop();
     fs.rmSync(this.first.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * For a browser suite: the app with its demo data and a browser, started before the suite's tests
+ * and closed after them (the hooks are registered on the calling `describe`).
+ */
+export function demoAppAndBrowser(browserArgs: string[] = []): { server: AppServer; browser: Browser } {
+  const app = {} as { server: AppServer; browser: Browser };
+  before(async () => {
+    [app.server, app.browser] = await Promise.all([AppServer.start({ seedDemo: true }), launchBrowser(browserArgs)]);
+  });
+  after(async () => {
+    await app.browser?.close();
+    await app.server?.close();
+  });
+  return app;
 }
 
 /** A fresh browser context (its own cookies and IndexedDB: one user). */
