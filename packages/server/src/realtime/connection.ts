@@ -140,17 +140,21 @@ export class Connection implements Transport {
   // Transport (the session's way out).
 
   write(out: OutFrame): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
-    // The frame's bytes are complete and final, so they go to ws's sender as they are, as
-    // Engine.IO does for its broadcasts: with permessage-deflate off the sender writes each frame
-    // straight to the socket, which is all ws.send would do after building them again.
-    (this.ws as unknown as { _sender: WsSender })._sender.sendFrame([out.wsBytes]);
+    this.writeBytes(out.wsBytes);
   }
 
   writeMany(frames: readonly OutFrame[]): void {
-    if (frames.length === 1) return this.write(frames[0]!);
+    this.writeBytes(frames.length === 1 ? frames[0]!.wsBytes : Buffer.concat(frames.map((f) => f.wsBytes)));
+  }
+
+  /**
+   * Complete, final frames go to ws's sender as they are, as Engine.IO does for its broadcasts:
+   * with permessage-deflate off the sender writes each frame straight to the socket, which is all
+   * ws.send would do after building them again.
+   */
+  private writeBytes(bytes: Buffer): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    (this.ws as unknown as { _sender: WsSender })._sender.sendFrame([Buffer.concat(frames.map((f) => f.wsBytes))]);
+    (this.ws as unknown as { _sender: WsSender })._sender.sendFrame([bytes]);
   }
 
   get bufferedBytes(): number {

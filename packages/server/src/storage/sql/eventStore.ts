@@ -8,13 +8,14 @@ const appendEvent = fixedQuery((db, channelId: string, seq: number, actorId: str
   db.insertInto('channel_events').values({ channel_id: channelId, seq, actor_id: actorId, created_at: createdAt, payload }),
 );
 
+/** The payload column read as bytes: SQLite casts text to a blob, PostgreSQL encodes it to bytea. */
+const PAYLOAD_BYTES = { sqlite: sql<Buffer>`cast(payload as blob)`, postgres: sql<Buffer>`convert_to(payload, 'UTF8')` };
+
 export class SqlEventStore implements EventStore {
-  /** The payload column read as bytes: SQLite casts text to a blob, PostgreSQL encodes it to bytea. */
   private readonly payloadBytes;
 
   constructor(private readonly db: Kysely<Database>) {
-    this.payloadBytes =
-      db.getExecutor().adapter instanceof SqliteAdapter ? sql<Buffer>`cast(payload as blob)` : sql<Buffer>`convert_to(payload, 'UTF8')`;
+    this.payloadBytes = db.getExecutor().adapter instanceof SqliteAdapter ? PAYLOAD_BYTES.sqlite : PAYLOAD_BYTES.postgres;
   }
 
   async append(e: EventRecord): Promise<void> {
