@@ -2,7 +2,8 @@
 // Chat-core read paths on a big channel: seeds N messages (default 1,000,000) straight into a
 // fresh SQLite database, then measures p50/p99 of the latest history page, a page deep in
 // history, the change feed, unread counts across 200 channels, and search — over real HTTP,
-// one request at a time, against the real server. Usage:
+// one request at a time, against the real server, with two clients in turn: node:http kept alive
+// and fetch (see lib/keepAliveGet.mjs for why both). Usage:
 //   npm run build && node bench/chatCore.mjs [--messages 1000000] [--iterations 200]
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,6 +15,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { SqlStorage } from '../packages/server/dist/storage/sql/sqlStorage.js';
 import { PasswordHasher } from '../packages/server/dist/auth/passwords.js';
+import { clients } from './lib/keepAliveGet.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -42,10 +44,12 @@ async function startServerProcess() {
       probe.close(() => resolve(port));
     });
   });
-  const child = spawn(process.execPath, [path.resolve('packages/server/dist/main.js')], {
+  const child = spawn(process.execPath, [...(process.env.SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.resolve('packages/server/dist/main.js')], {
     env: { PATH: process.env.PATH, ...env, PORT: String(port), NODE_OPTIONS: process.env.SERVER_NODE_OPTIONS ?? '' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  process.once('exit', () => child.kill()); // a run cut short (Ctrl-C, a closed pipe) leaves no server behind
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGPIPE']) process.once(signal, () => process.exit(130));
   const url = `http://127.0.0.1:${port}`;
   for (let tries = 0; ; tries++) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
@@ -180,24 +184,25 @@ async function serverBuckets() {
 }
 
 async function measure(name, makePath) {
-  const samples = [];
-  for (let i = 0; i < 10; i++) await (await fetch(server.url + makePath(i), { headers })).arrayBuffer(); // warm-up
-  const before = await serverBuckets();
-  for (let i = 0; i < iterations; i++) {
-    const started = performance.now();
-    const res = await fetch(server.url + makePath(i + 10), { headers });
-    if (!res.ok) throw new Error(`${name}: ${res.status} ${await res.text()}`);
-    await res.arrayBuffer();
-    samples.push(performance.now() - started);
+  for (const [clientName, get] of Object.entries(clients)) {
+    const samples = [];
+    for (let i = 0; i < 10; i++) await get(server.url + makePath(i), headers); // warm-up
+    const before = await serverBuckets();
+    for (let i = 0; i < iterations; i++) {
+      const started = performance.now();
+      const res = await get(server.url + makePath(i + 10), headers);
+      samples.push(performance.now() - started);
+      if (res.status !== 200) throw new Error(`${name}: ${res.status} ${res.body}`);
+    }
+    const after = await serverBuckets();
+    // Share of these requests the server itself handled within 1 / 2.5 / 5 / 25 ms.
+    const within = (le) => (((after.get(le) ?? 0) - (before.get(le) ?? 0)) / iterations) * 100;
+    samples.sort((a, b) => a - b);
+    const p = (q) => samples[Math.min(samples.length - 1, Math.floor(samples.length * q))].toFixed(2);
+    console.log(
+      `${name.padEnd(40)} ${clientName.padEnd(5)} p50 ${p(0.5).padStart(6)} ms  p99 ${p(0.99).padStart(6)} ms  | server ≤1 ms ${within('0.001').toFixed(1).padStart(5)}%  ≤2.5 ms ${within('0.0025').toFixed(1).padStart(5)}%  ≤5 ms ${within('0.005').toFixed(1).padStart(5)}%  ≤25 ms ${within('0.025').toFixed(1).padStart(5)}%`,
+    );
   }
-  const after = await serverBuckets();
-  // Share of these requests the server itself handled within 1 / 2.5 / 5 / 25 ms.
-  const within = (le) => (((after.get(le) ?? 0) - (before.get(le) ?? 0)) / iterations) * 100;
-  samples.sort((a, b) => a - b);
-  const p = (q) => samples[Math.min(samples.length - 1, Math.floor(samples.length * q))].toFixed(2);
-  console.log(
-    `${name.padEnd(40)} p50 ${p(0.5).padStart(7)} ms  p99 ${p(0.99).padStart(7)} ms  | server ≤1 ms ${within('0.001').toFixed(1).padStart(5)}%  ≤2.5 ms ${within('0.0025').toFixed(1).padStart(5)}%  ≤5 ms ${within('0.005').toFixed(1).padStart(5)}%  ≤25 ms ${within('0.025').toFixed(1).padStart(5)}%`,
-  );
 }
 
 console.log(`node ${process.version}, ${os.cpus().length} cores, SQLite, ${iterations} sequential requests each`);
