@@ -2,9 +2,9 @@
 // Chat-core read paths on a big channel: seeds N messages (default 1,000,000) straight into a
 // fresh SQLite database, then measures p50/p99 of the latest history page, a page deep in
 // history, the change feed, unread counts across 200 channels, and search — over real HTTP,
-// one request at a time, against the real server, with two clients in turn: node:http kept alive
-// and fetch (see lib/keepAliveGet.mjs for why both). Usage:
-//   npm run build && node bench/chatCore.mjs [--messages 1000000] [--iterations 200]
+// one request at a time, against the real server, from a lean process of its own
+// (lib/latencyClient.mjs) with two clients in turn: node:http kept alive and fetch. Usage:
+//   npm run build && node bench/chatCore.mjs [--messages 1000000] [--iterations 200] [--warmup 1000]
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +15,6 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { SqlStorage } from '../packages/server/dist/storage/sql/sqlStorage.js';
 import { PasswordHasher } from '../packages/server/dist/auth/passwords.js';
-import { clients } from './lib/keepAliveGet.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -173,47 +172,25 @@ const token = await (await fetch(`${server.url}/api/v1/auth/token`, {
 })).json();
 const headers = { authorization: `Bearer ${token.accessToken}` };
 
-/** Server-side request durations per bucket, summed over routes, from the Prometheus histogram. */
-async function serverBuckets() {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const buckets = new Map();
-  for (const m of text.matchAll(/relaydesk_http_request_duration_seconds_bucket\{le="([^"]+)",method="GET",route="(\/api\/[^"]+)",status_code="200"\} (\d+)/g)) {
-    buckets.set(m[1], (buckets.get(m[1]) ?? 0) + Number(m[3]));
-  }
-  return buckets;
-}
-
-async function measure(name, makePath) {
-  for (const [clientName, get] of Object.entries(clients)) {
-    const samples = [];
-    for (let i = 0; i < 10; i++) await get(server.url + makePath(i), headers); // warm-up
-    const before = await serverBuckets();
-    for (let i = 0; i < iterations; i++) {
-      const started = performance.now();
-      const res = await get(server.url + makePath(i + 10), headers);
-      samples.push(performance.now() - started);
-      if (res.status !== 200) throw new Error(`${name}: ${res.status} ${res.body}`);
-    }
-    const after = await serverBuckets();
-    // Share of these requests the server itself handled within 1 / 2.5 / 5 / 25 ms.
-    const within = (le) => (((after.get(le) ?? 0) - (before.get(le) ?? 0)) / iterations) * 100;
-    samples.sort((a, b) => a - b);
-    const p = (q) => samples[Math.min(samples.length - 1, Math.floor(samples.length * q))].toFixed(2);
-    console.log(
-      `${name.padEnd(40)} ${clientName.padEnd(5)} p50 ${p(0.5).padStart(6)} ms  p99 ${p(0.99).padStart(6)} ms  | server ≤1 ms ${within('0.001').toFixed(1).padStart(5)}%  ≤2.5 ms ${within('0.0025').toFixed(1).padStart(5)}%  ≤5 ms ${within('0.005').toFixed(1).padStart(5)}%  ≤25 ms ${within('0.025').toFixed(1).padStart(5)}%`,
-    );
-  }
-}
-
-console.log(`node ${process.version}, ${os.cpus().length} cores, SQLite, ${iterations} sequential requests each`);
-await measure('latest page (50)', () => `/api/v1/channels/${big}/messages?limit=50`);
-await measure('page deep in history (before seq 10,000)', (i) => `/api/v1/channels/${big}/messages?limit=50&before=${10_000 + i}`);
-await measure('change feed (100 after seq N/2)', (i) => `/api/v1/channels/${big}/events?after=${Math.floor(total / 2) + i}&limit=100`);
-await measure('unread counts (200 channels)', () => '/api/v1/me/unreads');
-await measure(`search one word "${midWord}"`, () => `/api/v1/workspaces/${workspaceId}/search?q=${midWord}&limit=20`);
-await measure(`search two words "${pair}"`, () => `/api/v1/workspaces/${workspaceId}/search?q=${encodeURIComponent(pair)}&limit=20`);
-await measure(`search inside words "${infix}"`, () => `/api/v1/workspaces/${workspaceId}/search?q=${infix}&limit=20`);
-await measure('search CJK "部分一致"', () => `/api/v1/workspaces/${workspaceId}/search?q=${encodeURIComponent('部分一致')}&limit=20`);
+const endpoints = [
+  { name: 'latest page (50)', path: `/api/v1/channels/${big}/messages?limit=50` },
+  { name: 'page deep in history (before seq 10,000)', path: `/api/v1/channels/${big}/messages?limit=50&before={n}`, base: 10_000 },
+  { name: 'change feed (100 after seq N/2)', path: `/api/v1/channels/${big}/events?after={n}&limit=100`, base: Math.floor(total / 2) },
+  { name: 'unread counts (200 channels)', path: '/api/v1/me/unreads' },
+  { name: `search one word "${midWord}"`, path: `/api/v1/workspaces/${workspaceId}/search?q=${midWord}&limit=20` },
+  { name: `search two words "${pair}"`, path: `/api/v1/workspaces/${workspaceId}/search?q=${encodeURIComponent(pair)}&limit=20` },
+  { name: `search inside words "${infix}"`, path: `/api/v1/workspaces/${workspaceId}/search?q=${infix}&limit=20` },
+  { name: 'search CJK "部分一致"', path: `/api/v1/workspaces/${workspaceId}/search?q=${encodeURIComponent('部分一致')}&limit=20` },
+];
+const warmup = arg('warmup', 1000);
+console.log(`node ${process.version}, ${os.cpus().length} cores, SQLite, ${iterations} sequential requests each after ${warmup} to warm up`);
+// The measuring client is a lean process of its own (see lib/latencyClient.mjs for why).
+const measuring = spawn(process.execPath, [path.resolve('bench/lib/latencyClient.mjs'), JSON.stringify({ url: server.url, headers, iterations, warmup, endpoints })], {
+  stdio: 'inherit',
+});
+process.once('exit', () => measuring.kill());
+const measured = await new Promise((resolve) => measuring.once('exit', resolve));
 await server.close();
+if (measured !== 0) process.exitCode = 1;
 if (keep) console.log(`kept ${dataDir} (measure again with --reuse ${dataDir})`);
 else fs.rmSync(dataDir, { recursive: true, force: true });

@@ -6,14 +6,23 @@ import http from 'node:http';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-/** GET `url` with `headers`; resolves to `{ status, body }` once the whole body has arrived. */
-export function keepAliveGet(url, headers = {}) {
+/**
+ * GET `url` with `headers`; resolves to `{ status, bytes, body }` once the whole body has arrived.
+ * The body of a 200 is counted and dropped unless `keepBody`: copying every page into one more
+ * Buffer doubles the client's external memory, which V8 answers with full GCs of the client.
+ */
+export function keepAliveGet(url, headers = {}, keepBody = false) {
   return new Promise((resolve, reject) => {
     http
       .get(url, { agent, headers }, (res) => {
+        const keep = keepBody || res.statusCode !== 200;
         const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
+        let bytes = 0;
+        res.on('data', (chunk) => {
+          bytes += chunk.length;
+          if (keep) chunks.push(chunk);
+        });
+        res.on('end', () => resolve({ status: res.statusCode, bytes, body: keep ? Buffer.concat(chunks) : undefined }));
         res.on('error', reject);
       })
       .on('error', reject);
@@ -23,7 +32,8 @@ export function keepAliveGet(url, headers = {}) {
 /** `fetch` counterpart with the same result shape, so a benchmark can time either client. */
 export async function fetchGet(url, headers = {}) {
   const res = await fetch(url, { headers });
-  return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+  const body = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, bytes: body.length, body };
 }
 
 export const clients = { http: keepAliveGet, fetch: fetchGet };
