@@ -11,7 +11,7 @@
 // deliveries/s; for (b) and (c) also the most deliveries/s each server sustains with p99 within
 // the bar (a stepped ramp), then the ratios against the targets. Run by hand, not by `npm test`:
 //   npm run build && node bench/realtimeLoad.mjs [--scenario a|b|c|all] [--target relaydesk|ws|socketio|all]
-//     [--scale 1] [--duration 10] [--step 4] [--no-ramp] [--workers 2] [--connect-rate 500]
+//     [--scale 1] [--duration 10] [--step 4] [--no-ramp] [--workers cores-1] [--client lean|ws] [--connect-rate 500]
 //     [--p99 50] [--tickets seed|http] [--workspaces per-room|one] [--cpu-prof] [--json results.json]
 // Scenarios and targets may be lists (--scenario b,c). See docs/performance.md.
 import fs from 'node:fs';
@@ -32,7 +32,10 @@ const { values: opts } = parseArgs({
     duration: { type: 'string', default: '10' },
     step: { type: 'string', default: '4' },
     'no-ramp': { type: 'boolean', default: false },
-    workers: { type: 'string', default: '2' },
+    // One generator per core the server does not use: on two cores, two generators and the server
+    // took turns on the CPU and (c)'s p99 doubled for every server (see docs/performance.md).
+    workers: { type: 'string', default: String(Math.max(1, os.availableParallelism() - 1)) },
+    client: { type: 'string', default: 'lean' },
     'connect-rate': { type: 'string', default: '500' },
     p99: { type: 'string', default: '50' },
     tickets: { type: 'string', default: 'seed' },
@@ -52,6 +55,7 @@ const connectRate = Number(opts['connect-rate']);
 const barMs = Number(opts.p99);
 for (const k of scenarioKeys) if (!['a', 'b', 'c'].includes(k)) throw new Error(`unknown scenario ${k}`);
 for (const t of targetNames) if (!starters[t]) throw new Error(`unknown target ${t}`);
+if (!['lean', 'ws'].includes(opts.client)) throw new Error('--client is lean or ws');
 if (!['seed', 'http'].includes(opts.tickets)) throw new Error('--tickets is seed or http');
 if (!['per-room', 'one'].includes(opts.workspaces)) throw new Error('--workspaces is per-room or one');
 if (!(scale > 0 && durationMs > 0 && stepMs > 0 && connectRate > 0 && barMs > 0)) throw new Error('bad numeric option');
@@ -95,7 +99,7 @@ async function startWorkers(proto) {
         pending.set(reqId, (m) => (m.workerExited === undefined ? resolve(m) : reject(new Error(`load worker exited with ${m.workerExited}`))));
         child.send({ cmd, reqId, ...args });
       });
-    await call('init', { proto, workerId: k });
+    await call('init', { proto, workerId: k, client: opts.client });
     workers.push({ child, call });
   }
   return workers;

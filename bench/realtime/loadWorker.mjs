@@ -6,13 +6,15 @@
 // CLOCK_MONOTONIC (process.hrtime), which every process on the machine shares, so a sender in one
 // worker and a receiver in another are timed on the same clock.
 //
-// The three servers are driven by the same code over the same `ws` client: RelayDesk's protocol
+// The three servers are driven by the same code over the same client — `leanSocket.mjs` by
+// default, or `ws` (`--client ws`) — speaking RelayDesk's protocol
 // v1 (docs/protocol.md), the plain-ws baseline (the same frames, no auth), and Socket.IO, spoken
 // directly as Engine.IO v4 / Socket.IO v5 packets over the WebSocket transport (what
 // socket.io-client sends with `transports: ['websocket']`), so that client-side cost is the same
 // for all three and the comparison is between servers.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { LeanSocket } from './leanSocket.mjs';
 import { Histogram } from './histogram.mjs';
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -22,6 +24,8 @@ const PAD = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusm
 const MAX_ATTEMPTS = 10;
 
 let proto = 'relaydesk';
+/** The WebSocket client class: LeanSocket, or ws's WebSocket (same events and methods used here). */
+let Client = LeanSocket;
 let workerId = 0;
 const conns = [];
 /** room → { members: ready connections of this worker, next: rotating sender index } */
@@ -128,7 +132,7 @@ function onSetupFrame(c, data, live, fail) {
 
 function open(spec) {
   return new Promise((resolve) => {
-    const ws = new WebSocket(spec.url, { perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: 30_000 });
+    const ws = new Client(spec.url, { perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: 30_000 });
     const c = { ws, room: spec.room, key: spec.key, auth: spec.auth, ready: false, nextAck: 0 };
     let settled = false;
     const done = (result) => {
@@ -266,6 +270,7 @@ process.on('message', async (m) => {
   switch (m.cmd) {
     case 'init':
       proto = m.proto;
+      Client = m.client === 'ws' ? WebSocket : LeanSocket;
       workerId = m.workerId;
       answer = {};
       break;
@@ -282,7 +287,7 @@ process.on('message', async (m) => {
       answer = collect(m.id);
       break;
     case 'status':
-      answer = { open: conns.filter((c) => c.ready && c.ws.readyState === WebSocket.OPEN).length, lost, errors, stray };
+      answer = { open: conns.filter((c) => c.ready && c.ws.readyState === Client.OPEN).length, lost, errors, stray };
       break;
     case 'exit':
       for (const c of conns) c.ws.terminate();
