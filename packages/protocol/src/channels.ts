@@ -1,7 +1,5 @@
 import Type from 'typebox';
-
-const Id = Type.String({ minLength: 1, maxLength: 64 });
-const Timestamp = Type.String({ format: 'date-time' });
+import { Id, Timestamp } from './scalars.js';
 
 export const ChannelKind = Type.Union([Type.Literal('public'), Type.Literal('private'), Type.Literal('dm'), Type.Literal('group_dm')]);
 export type ChannelKind = Type.Static<typeof ChannelKind>;

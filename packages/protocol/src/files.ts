@@ -1,6 +1,5 @@
 import Type from 'typebox';
-
-const Timestamp = Type.String({ format: 'date-time' });
+import { Timestamp } from './scalars.js';
 
 export const FileLimits = {
   /** Default upload limit (config UPLOAD_MAX_BYTES). */

@@ -1,9 +1,8 @@
 import Type from 'typebox';
+import { Id, Timestamp } from './scalars.js';
 import { Channel } from './channels.js';
 import { FileInfo, FileLimits } from './files.js';
 
-const Id = Type.String({ minLength: 1, maxLength: 64 });
-const Timestamp = Type.String({ format: 'date-time' });
 const Seq = Type.Integer({ minimum: 0 });
 
 export const MessageLimits = {

@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { Id } from './scalars.js';
 import { FileLimits } from './files.js';
 import { ChannelEvent, Message } from './messages.js';
 
@@ -66,7 +67,6 @@ export const StreamQuery = Type.Object({ resume: Type.Optional(Type.String({ max
 export const ResumePositions = Type.Record(Type.String({ maxLength: 64 }), Type.Integer({ minimum: 0 }), { maxProperties: 10_000 });
 
 const Ref = Type.Optional(Type.String({ maxLength: 64 }));
-const Id = Type.String({ minLength: 1, maxLength: 64 });
 const Seq = Type.Integer({ minimum: 0 });
 
 // --- client → server ---------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 import Type from 'typebox';
+import { Id, Timestamp } from './scalars.js';
 
-const Id = Type.String({ minLength: 1, maxLength: 64 });
-const Timestamp = Type.String({ format: 'date-time' });
 const Name = Type.String({ minLength: 1, maxLength: 80, pattern: '\\S' });
 
 export const WorkspaceRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
