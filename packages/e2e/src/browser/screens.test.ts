@@ -127,6 +127,7 @@ describe('Web app in a real browser: accessibility, keyboard, themes and phone',
     // 1. Tab alone, from the top of the page: the first stop is the skip link, then on to the composer.
     const stops = await tabTo(page, 'textarea[placeholder="Type a message..."]');
     assert.equal(stops[0], 'a "Skip to message box"', 'the skip link comes first');
+    assert.deepEqual(stops.filter((s) => s.endsWith('(in a message)')), [], `messages add no Tab stops: ${stops.join(' → ')}`);
     t.diagnostic(`${stops.length} Tab stops to the composer`);
     const first = `Typed without a mouse ${tag()}`;
     await page.keyboard.type(first);
@@ -153,9 +154,21 @@ describe('Web app in a real browser: accessibility, keyboard, themes and phone',
     assert.equal(await storedCount(api, channelId, first), 1);
     assert.equal(await storedCount(api, channelId, second), 1);
 
-    // 3. A plain-text message's actions are reachable too: react with the picker, by keyboard.
+    // 3. Messages are one Tab stop, not one per control: from the composer, Shift+Tab reaches the
+    // message list; Up moves to the newest message, Up again to the one before, Down back; Tab
+    // goes into the selected message's actions. React with the picker, by keyboard.
     const id = await sent.getAttribute('data-message-id');
-    await tabTo(page, 'button[aria-label="Add reaction"]', { hasText: second, backwards: true, max: 20 });
+    const back = await tabTo(page, '[role="log"][aria-label="Messages"]', { backwards: true, max: 10 });
+    assert.deepEqual(back.filter((s) => s.endsWith('(in a message)')), [], `no message control between the composer and the list: ${back.join(' → ')}`);
+    await page.keyboard.press('ArrowUp');
+    await byId(page, id!).and(page.locator(':focus')).waitFor();
+    const firstId = await messageIn(page, first).getAttribute('data-message-id');
+    await page.keyboard.press('ArrowUp');
+    await byId(page, firstId!).and(page.locator(':focus')).waitFor();
+    await page.keyboard.press('ArrowDown');
+    await byId(page, id!).and(page.locator(':focus')).waitFor();
+    await page.keyboard.press('Tab');
+    await byId(page, id!).getByRole('button', { name: 'Add reaction' }).and(page.locator(':focus')).waitFor();
     await page.keyboard.press('Enter');
     const picker = byId(page, id!).getByRole('group', { name: 'Pick a reaction' });
     await picker.getByRole('button', { name: 'React with 👍' }).and(page.locator(':focus')).waitFor(); // focus moves into the picker

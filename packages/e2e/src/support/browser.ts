@@ -267,7 +267,8 @@ export async function tabTo(page: Page, selector: string, options: { hasText?: s
         if (!el || el === document.body) return { hit: false, label: 'body' };
         const text = (el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 40);
         const hit = el.matches(selector) && (hasText === undefined || (el.closest('article')?.textContent ?? '').includes(hasText));
-        return { hit, label: `${el.tagName.toLowerCase()} "${text}"` };
+        const inMessage = el.closest('[data-message-id]') ? ' (in a message)' : '';
+        return { hit, label: `${el.tagName.toLowerCase()} "${text}"${inMessage}` };
       },
       { selector, hasText: options.hasText },
     );

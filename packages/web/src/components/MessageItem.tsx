@@ -1,4 +1,4 @@
-import { memo, useState, type KeyboardEvent } from 'react';
+import { memo, useRef, useState, type KeyboardEvent } from 'react';
 import { isApiError, type Message } from '@relaydesk/client';
 import { api } from '../sdk.js';
 import { useChat } from '../state/store.js';
@@ -7,11 +7,30 @@ import { Markdown } from './Markdown.js';
 import { EmojiPicker } from './EmojiPicker.js';
 import { Attachments } from './Attachments.js';
 import { FormError } from './FormError.js';
+import { useRovingItem } from './rovingItem.js';
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
-/** One message: header (unless grouped with the previous one), body, reactions, actions. */
-export const MessageItem = memo(function MessageItem({ message, grouped, inThread }: { message: Message; grouped: boolean; inThread?: boolean }) {
+/**
+ * One message: header (unless grouped with the previous one), body, reactions, actions. In the
+ * channel's list only the `active` message is in the Tab order (see MessageList); elsewhere
+ * (a thread) every message is.
+ */
+export const MessageItem = memo(function MessageItem({
+  message,
+  grouped,
+  inThread,
+  active,
+}: {
+  message: Message;
+  grouped: boolean;
+  inThread?: boolean;
+  active?: boolean;
+}) {
+  const ref = useRef<HTMLElement>(null);
+  useRovingItem(ref, active ?? true);
+  // In the channel's list a message is focusable itself (the arrow keys move between messages).
+  const tabIndex = active === undefined ? undefined : active ? 0 : -1;
   const author = useChat((s) => s.members[message.authorId]);
   const meId = useChat((s) => s.me?.id);
   const focused = useChat((s) => s.focusMessageId === message.id);
@@ -27,15 +46,17 @@ export const MessageItem = memo(function MessageItem({ message, grouped, inThrea
 
   if (message.deleted) {
     return (
-      <article className="message deleted" data-message-id={message.id}>
+      <article ref={ref} className="message deleted" data-message-id={message.id} tabIndex={tabIndex}>
         <p className="tombstone">This message was deleted.</p>
       </article>
     );
   }
   return (
     <article
+      ref={ref}
       className={`message${grouped ? ' grouped' : ''}${focused ? ' focused' : ''}`}
       data-message-id={message.id}
+      tabIndex={tabIndex}
       aria-label={`${name} at ${time(message.createdAt)}`}
     >
       {!grouped && (

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { Message, OutboxItem } from '@relaydesk/client';
 import { client } from '../sdk.js';
@@ -39,6 +39,10 @@ export function MessageList({ channelId }: { channelId: string }) {
   const atBottom = useRef(true);
   const [awayFromBottom, setAwayFromBottom] = useState(false);
   const firstId = useRef<string | undefined>(undefined);
+  /** The one message in the Tab order (roving tabindex); none until the user picks one. */
+  const [activeId, setActiveId] = useState<string | null>(null);
+  /** A message to focus once the virtualizer has rendered it. */
+  const focusNext = useRef<string | null>(null);
   const pending = useMemo(() => outbox.filter((o) => o.channelId === channelId && !o.threadRootId), [outbox, channelId]);
   const list = useMemo(
     () => rows(timeline?.messages ?? [], pending, timeline?.dividerAfterSeq ?? null, meId),
@@ -91,6 +95,41 @@ export function MessageList({ channelId }: { channelId: string }) {
     if (el.scrollTop < 200) void loadOlder(channelId);
   }
 
+  // Runs after every render: the row asked for may only appear once the scroll has happened.
+  useEffect(() => {
+    const id = focusNext.current;
+    const el = id ? parent.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(id)}"]`) : null;
+    if (el) {
+      focusNext.current = null;
+      el.focus({ preventScroll: true });
+    }
+  });
+
+  /** Up / Down move between messages, Home / End go to the first / last loaded one. */
+  function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
+    if (!['ArrowUp', 'ArrowDown', 'Home', 'End'].includes(e.key) || e.altKey || e.ctrlKey || e.metaKey) return;
+    const target = e.target as HTMLElement;
+    // Keys typed in an edit box, or moving in the emoji picker, stay theirs.
+    if (target.closest('textarea, input, select, audio, video, [role="group"][aria-label="Pick a reaction"]')) return;
+    const ids = list.flatMap((r) => (r.kind === 'message' ? [r.message.id] : []));
+    const current = target.closest<HTMLElement>('[data-message-id]')?.dataset.messageId;
+    const at = current === undefined ? ids.length : ids.indexOf(current); // from the list itself, Up starts at the newest
+    const next = e.key === 'ArrowUp' ? at - 1 : e.key === 'ArrowDown' ? at + 1 : e.key === 'Home' ? 0 : ids.length - 1;
+    if (next < 0 || next >= ids.length) return;
+    e.preventDefault();
+    const id = ids[next]!;
+    setActiveId(id);
+    focusNext.current = id;
+    atBottom.current = next === ids.length - 1;
+    virtualizer.scrollToIndex(list.findIndex((r) => r.kind === 'message' && r.message.id === id), { align: 'auto' });
+  }
+
+  // Focus that lands in a message by pointer or by Tab makes it the active one.
+  function onFocus(e: FocusEvent<HTMLDivElement>) {
+    const id = (e.target as HTMLElement).closest<HTMLElement>('[data-message-id]')?.dataset.messageId;
+    if (id && id !== activeId) setActiveId(id);
+  }
+
   const jumpToLatest = () => {
     atBottom.current = true;
     setAwayFromBottom(false);
@@ -99,7 +138,20 @@ export function MessageList({ channelId }: { channelId: string }) {
 
   return (
     <div className="message-list-wrap">
-      <div ref={parent} className="message-list" onScroll={onScroll} role="log" aria-label="Messages" tabIndex={0}>
+      <p id="message-list-keys" className="sr-only">
+        Up and Down arrows move between messages; Tab reaches the actions of the selected one.
+      </p>
+      <div
+        ref={parent}
+        className="message-list"
+        onScroll={onScroll}
+        onKeyDown={onKeyDown}
+        onFocus={onFocus}
+        role="log"
+        aria-label="Messages"
+        aria-describedby="message-list-keys"
+        tabIndex={0}
+      >
         {timeline?.loading && timeline.messages.length > 0 && <p className="loading">Loading older messages…</p>}
         {timeline && !timeline.hasMoreBefore && !timeline.loading && <p className="channel-start">This is the very beginning of the channel.</p>}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
@@ -119,7 +171,7 @@ export function MessageList({ channelId }: { channelId: string }) {
                         <span>New messages</span>
                       </div>
                     )}
-                    <MessageItem message={r.message} grouped={r.grouped} />
+                    <MessageItem message={r.message} grouped={r.grouped} active={r.message.id === activeId} />
                   </>
                 ) : (
                   <PendingMessage item={r.item} />
