@@ -48,7 +48,7 @@ async function startServerProcess() {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   process.once('exit', () => child.kill()); // a run cut short (Ctrl-C, a closed pipe) leaves no server behind
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGPIPE']) process.once(signal, () => process.exit(130));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGPIPE']) process.once(signal, () => process.exit(128 + os.constants.signals[signal]));
   const url = `http://127.0.0.1:${port}`;
   for (let tries = 0; ; tries++) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
@@ -58,7 +58,12 @@ async function startServerProcess() {
   }
   return {
     url,
-    close: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGTERM'); }),
+    close: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(); // already gone
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
   };
 }
 

@@ -19,6 +19,7 @@ if (process.argv[2] === '--serve') {
   setTimeout(() => process.exit(0), 120_000).unref(); // never outlives a forgotten run
 } else {
   const child = spawn(process.execPath, [new URL(import.meta.url).pathname, '--serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  process.once('exit', () => child.kill()); // also when a request fails
   const port = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
   for (const [name, get] of Object.entries(clients)) {
     const samples = [];

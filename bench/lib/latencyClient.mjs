@@ -23,7 +23,7 @@ async function serverBuckets() {
 
 async function measure({ name, path, base = 0 }) {
   const at = (i) => url + path.replace('{n}', String(base + i));
-  for (const [clientName, get] of Object.entries(clients)) {
+  for (const [k, [clientName, get]] of Object.entries(clients).entries()) {
     const samples = [];
     // Steady state is what is measured: a freshly started server spends its first thousands of
     // requests compiling hot code and growing its heap; the first 2,000 latest-page requests after
@@ -32,7 +32,7 @@ async function measure({ name, path, base = 0 }) {
     const before = await serverBuckets();
     for (let i = 0; i < iterations; i++) {
       const started = performance.now();
-      const res = await get(at(i), headers);
+      const res = await get(at(k * iterations + i), headers); // each client reads pages of its own
       samples.push(performance.now() - started);
       if (res.status !== 200) throw new Error(`${name}: ${res.status} ${res.body}`);
     }

@@ -36,7 +36,8 @@ export class LeanSocket extends EventEmitter {
   constructor(url, { handshakeTimeout = 30_000 } = {}) {
     super();
     const { hostname, port, pathname, search } = new URL(url);
-    this.#socket = net.connect({ host: hostname, port: Number(port), onread: { buffer: shared, callback: (n) => this.#onRead(n) } });
+    // `void`: a `false` returned from the onread callback would pause the socket.
+    this.#socket = net.connect({ host: hostname, port: Number(port), onread: { buffer: shared, callback: (n) => void this.#onRead(n) } });
     this.#socket.setNoDelay(true);
     this.#socket.on('connect', () => {
       this.#socket.write(
@@ -100,6 +101,7 @@ export class LeanSocket extends EventEmitter {
     let at = 0;
     while (at + 2 <= data.length && this.readyState === OPEN) {
       const b0 = data[at];
+      if (data[at + 1] & 0x80) return this.#fail(new Error('masked frame from the server'));
       let length = data[at + 1] & 0x7f;
       let start = at + 2;
       if (length === 126) {
@@ -125,6 +127,7 @@ export class LeanSocket extends EventEmitter {
       const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
       this.#control(0x8, payload.subarray(0, 2));
       this.#socket.end();
+      setTimeout(() => this.#socket.destroy(), 5_000).unref(); // a peer that never closes its side
       return this.#closed(code);
     }
     if (opcode === 0xa) return;

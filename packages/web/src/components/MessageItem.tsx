@@ -31,6 +31,9 @@ export const MessageItem = memo(function MessageItem({
   useRovingItem(ref, active ?? true);
   // In the channel's list a message is focusable itself (the arrow keys move between messages).
   const tabIndex = active === undefined ? undefined : active ? 0 : -1;
+  // Read out with its text when focused. Only in the channel's list: a thread shows its root
+  // message a second time, and ids must stay unique.
+  const bodyId = active === undefined ? undefined : `message-body-${message.id}`;
   const author = useChat((s) => s.members[message.authorId]);
   const meId = useChat((s) => s.me?.id);
   const focused = useChat((s) => s.focusMessageId === message.id);
@@ -58,6 +61,7 @@ export const MessageItem = memo(function MessageItem({
       data-message-id={message.id}
       tabIndex={tabIndex}
       aria-label={`${name} at ${time(message.createdAt)}`}
+      aria-describedby={editing ? undefined : bodyId}
     >
       {!grouped && (
         <header className="message-header">
@@ -70,7 +74,7 @@ export const MessageItem = memo(function MessageItem({
       {editing ? (
         <EditBox message={message} onDone={() => setEditing(false)} onError={setError} />
       ) : (
-        <div className="message-body">
+        <div className="message-body" id={bodyId}>
           {message.body && <Markdown text={message.body} />}
           {grouped && message.editedAt && <span className="edited">(edited)</span>}
           <Attachments files={message.attachments ?? []} />

@@ -95,6 +95,11 @@ export function MessageList({ channelId }: { channelId: string }) {
     if (el.scrollTop < 200) void loadOlder(channelId);
   }
 
+  // A focus asked for in another channel is void.
+  useEffect(() => {
+    focusNext.current = null;
+  }, [channelId]);
+
   // Runs after every render: the row asked for may only appear once the scroll has happened.
   useEffect(() => {
     const id = focusNext.current;
@@ -107,14 +112,19 @@ export function MessageList({ channelId }: { channelId: string }) {
 
   /** Up / Down move between messages, Home / End go to the first / last loaded one. */
   function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
-    if (!['ArrowUp', 'ArrowDown', 'Home', 'End'].includes(e.key) || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (!['ArrowUp', 'ArrowDown', 'Home', 'End'].includes(e.key) || e.altKey || e.ctrlKey || e.metaKey || e.defaultPrevented) return;
     const target = e.target as HTMLElement;
-    // Keys typed in an edit box, or moving in the emoji picker, stay theirs.
-    if (target.closest('textarea, input, select, audio, video, [role="group"][aria-label="Pick a reaction"]')) return;
+    // Keys typed in an edit box, moving in the emoji picker or pressed in an open image dialog stay theirs.
+    if (target.closest('textarea, input, select, audio, video, dialog, [role="group"][aria-label="Pick a reaction"]')) return;
     const ids = list.flatMap((r) => (r.kind === 'message' ? [r.message.id] : []));
     const current = target.closest<HTMLElement>('[data-message-id]')?.dataset.messageId;
-    const at = current === undefined ? ids.length : ids.indexOf(current); // from the list itself, Up starts at the newest
-    const next = e.key === 'ArrowUp' ? at - 1 : e.key === 'ArrowDown' ? at + 1 : e.key === 'Home' ? 0 : ids.length - 1;
+    let next: number;
+    if (current === undefined && (e.key === 'ArrowUp' || e.key === 'ArrowDown') && activeId && ids.includes(activeId)) {
+      next = ids.indexOf(activeId); // back into the list: to the message selected before
+    } else {
+      const at = current === undefined ? ids.length : ids.indexOf(current); // from the list itself, Up starts at the newest
+      next = e.key === 'ArrowUp' ? at - 1 : e.key === 'ArrowDown' ? at + 1 : e.key === 'Home' ? 0 : ids.length - 1;
+    }
     if (next < 0 || next >= ids.length) return;
     e.preventDefault();
     const id = ids[next]!;

@@ -25,7 +25,8 @@ export function useRovingItem(ref: RefObject<HTMLElement | null>, active: boolea
       return;
     }
     for (const el of root.querySelectorAll<HTMLElement>(FOCUSABLE)) {
-      if (el.hasAttribute(SAVED) || el.tabIndex < 0) continue;
+      // Also one saved before: React may have set its tabIndex again since (its newer value wins).
+      if (el.tabIndex < 0) continue;
       el.setAttribute(SAVED, el.getAttribute('tabindex') ?? '');
       el.tabIndex = -1;
     }
