@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { Id, Timestamp } from './scalars.js';
 import { Limits } from './limits.js';
 
 /** Printable text: no C0/C1 control characters (names end up in UIs and logs). */
@@ -72,7 +73,7 @@ export const User = Type.Object({
   username: Type.String(),
   email: Type.String(),
   displayName: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
+  createdAt: Timestamp,
 });
 export type User = Type.Static<typeof User>;
 
@@ -83,17 +84,17 @@ export type AuthResponse = Type.Static<typeof AuthResponse>;
 export const TokenResponse = Type.Object({
   user: User,
   accessToken: Type.String(),
-  accessTokenExpiresAt: Type.String({ format: 'date-time' }),
+  accessTokenExpiresAt: Timestamp,
   refreshToken: Type.String(),
-  refreshTokenExpiresAt: Type.String({ format: 'date-time' }),
+  refreshTokenExpiresAt: Timestamp,
 });
 export type TokenResponse = Type.Static<typeof TokenResponse>;
 
 export const Session = Type.Object({
   id: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.String({ format: 'date-time' }),
-  expiresAt: Type.String({ format: 'date-time' }),
+  createdAt: Timestamp,
+  lastUsedAt: Timestamp,
+  expiresAt: Timestamp,
   userAgent: Type.Union([Type.String(), Type.Null()]),
   ip: Type.Union([Type.String(), Type.Null()]),
   current: Type.Boolean(),
@@ -105,9 +106,9 @@ export type SessionList = Type.Static<typeof SessionList>;
 
 export const WsTicketResponse = Type.Object({
   ticket: Type.String(),
-  expiresAt: Type.String({ format: 'date-time' }),
+  expiresAt: Timestamp,
 });
 export type WsTicketResponse = Type.Static<typeof WsTicketResponse>;
 
-export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const IdParams = Type.Object({ id: Id });
 export type IdParams = Type.Static<typeof IdParams>;

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Timestamp } from './scalars.js';
+import { Id, Timestamp } from './scalars.js';
 
 export const FileLimits = {
   /** Default upload limit (config UPLOAD_MAX_BYTES). */
@@ -43,4 +43,4 @@ export const FileInfo = Type.Object({
 });
 export type FileInfo = Type.Static<typeof FileInfo>;
 
-export const FileParams = Type.Object({ fileId: Type.String({ minLength: 1, maxLength: 64 }) });
+export const FileParams = Type.Object({ fileId: Id });
