@@ -43,11 +43,11 @@ export class SseStream implements Transport {
   }
 
   write(out: OutFrame): void {
-    this.writeChunk(`data: ${out.text}\n\n`);
+    this.writeChunk(sseEvent(out));
   }
 
   writeMany(frames: readonly OutFrame[]): void {
-    this.writeChunk(frames.map((f) => `data: ${f.text}\n\n`).join(''));
+    this.writeChunk(frames.map(sseEvent).join(''));
   }
 
   /** What the response and the socket under it hold: grows when the reader stalls. */
@@ -75,3 +75,6 @@ export class SseStream implements Transport {
     setTimeout(() => this.res.destroy(), 1000).unref();
   }
 }
+
+/** One frame as a Server-Sent Event. */
+const sseEvent = (out: OutFrame): string => `data: ${out.text}\n\n`;

@@ -1,6 +1,7 @@
-import { sql, SqliteAdapter, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { EventRecord, EventStore } from '../messagePort.js';
 import type { Database } from './schema.js';
+import type { Dialect } from './connect.js';
 import { fixedQuery } from './fixedQuery.js';
 
 // Every durable change appends one (see fixedQuery).
@@ -9,14 +10,16 @@ const appendEvent = fixedQuery((db, channelId: string, seq: number, actorId: str
 );
 
 /** The payload column read as bytes: SQLite casts text to a blob, PostgreSQL encodes it to bytea. */
-const PAYLOAD_BYTES = { sqlite: sql<Buffer>`cast(payload as blob)`, postgres: sql<Buffer>`convert_to(payload, 'UTF8')` };
+const PAYLOAD_BYTES: Record<Dialect, ReturnType<typeof sql<Buffer>>> = {
+  sqlite: sql<Buffer>`cast(payload as blob)`,
+  postgres: sql<Buffer>`convert_to(payload, 'UTF8')`,
+};
 
 export class SqlEventStore implements EventStore {
-  private readonly payloadBytes;
-
-  constructor(private readonly db: Kysely<Database>) {
-    this.payloadBytes = db.getExecutor().adapter instanceof SqliteAdapter ? PAYLOAD_BYTES.sqlite : PAYLOAD_BYTES.postgres;
-  }
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
   async append(e: EventRecord): Promise<void> {
     await appendEvent(this.db, e.channelId, e.seq, e.actorId, e.createdAt, JSON.stringify(e.payload));
@@ -30,7 +33,7 @@ export class SqlEventStore implements EventStore {
   async afterAsBytes(channelId: string, afterSeq: number, limit: number) {
     const rows = await this.db
       .selectFrom('channel_events')
-      .select(['channel_id', 'seq', 'actor_id', 'created_at', this.payloadBytes.as('payload_bytes')])
+      .select(['channel_id', 'seq', 'actor_id', 'created_at', PAYLOAD_BYTES[this.dialect].as('payload_bytes')])
       .where('channel_id', '=', channelId)
       .where('seq', '>', afterSeq)
       .orderBy('seq')

@@ -44,7 +44,7 @@ export class SqlStorage implements Storage {
     this.channels = new SqlChannelStore(db);
     this.blocks = new SqlBlockStore(db);
     this.messages = new SqlMessageStore(db);
-    this.events = new SqlEventStore(db);
+    this.events = new SqlEventStore(db, dialect);
     this.search = new SqlSearchStore(db, dialect);
     this.files = new SqlFileStore(db);
   }
