@@ -31,8 +31,7 @@ export class LocalDiskBlobStore implements BlobStore {
   }
 
   async putFile(key: string, sourcePath: string): Promise<void> {
-    const target = this.pathOf(key);
-    await fsp.mkdir(path.dirname(target), { recursive: true });
+    const { target, newFolder } = await this.prepare(key);
     try {
       await fsp.rename(sourcePath, target);
     } catch (e) {
@@ -40,23 +39,32 @@ export class LocalDiskBlobStore implements BlobStore {
       await fsp.copyFile(sourcePath, target);
       await fsp.rm(sourcePath, { force: true });
     }
-    await this.makeDurable(target);
+    await this.makeDurable(target, newFolder);
   }
 
   async putBuffer(key: string, data: Buffer): Promise<void> {
-    const target = this.pathOf(key);
-    await fsp.mkdir(path.dirname(target), { recursive: true });
+    const { target, newFolder } = await this.prepare(key);
     await fsp.writeFile(target, data);
-    await this.makeDurable(target);
+    await this.makeDurable(target, newFolder);
+  }
+
+  /** The key's path, its fan-out folder created if needed (`newFolder`: it was just created). */
+  private async prepare(key: string): Promise<{ target: string; newFolder: boolean }> {
+    const target = this.pathOf(key);
+    const created = await fsp.mkdir(path.dirname(target), { recursive: true });
+    return { target, newFolder: created !== undefined };
   }
 
   /**
    * A message that carries a file is acknowledged only once it is committed and synced; the
-   * file's bytes and its names (its fan-out folder's, and the folder's in the root) must be on
-   * disk by then too, or a power cut could leave the message pointing at nothing.
+   * file's bytes and its name must be on disk by then too, or a power cut could leave the message
+   * pointing at nothing. The root holds the fan-out folder's name, so it is synced when that
+   * folder is new.
    */
-  private async makeDurable(target: string): Promise<void> {
-    for (const p of [target, path.dirname(target), this.root]) {
+  private async makeDurable(target: string, newFolder: boolean): Promise<void> {
+    const paths = [target, path.dirname(target)];
+    if (newFolder) paths.push(this.root);
+    for (const p of paths) {
       const handle = await fsp.open(p, 'r');
       try {
         await handle.sync();
