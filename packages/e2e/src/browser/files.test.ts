@@ -36,7 +36,6 @@ const decoded = (page: Page, selector: string) =>
 describe('Web app in a real browser: files and voice messages', () => {
   const app = demoAppAndBrowser(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required']);
 
-
   it('an image and a PDF attached by one user show as a thumbnail (with a lightbox) and a file card to another', async (t) => {
     const alice = await newUserContext(app.browser);
     const bob = await newUserContext(app.browser);

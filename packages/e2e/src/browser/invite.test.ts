@@ -9,7 +9,6 @@ import { apiAs, demoAppAndBrowser, eventually, logIn, newUserContext, tag, waitF
 describe('Web app in a real browser: invite links and registration', () => {
   const app = demoAppAndBrowser();
 
-
   it('an admin’s invite link takes a newcomer through registration into the workspace', async (t) => {
     const admin = await newUserContext(app.browser);
     const newcomer = await newUserContext(app.browser);

@@ -172,6 +172,11 @@ describe('Web app in a real browser: accessibility, keyboard, themes and phone',
     await page.keyboard.press('Enter');
     const picker = byId(page, id!).getByRole('group', { name: 'Pick a reaction' });
     await picker.getByRole('button', { name: 'React with 👍' }).and(page.locator(':focus')).waitFor(); // focus moves into the picker
+    // End and Home move within the picker; the message list around it leaves them alone.
+    await page.keyboard.press('End');
+    await picker.getByRole('button').last().and(page.locator(':focus')).waitFor();
+    await page.keyboard.press('Home');
+    await picker.getByRole('button', { name: 'React with 👍' }).and(page.locator(':focus')).waitFor();
     for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
     await page.keyboard.press('Enter');
     await byId(page, id!).getByRole('button', { name: '🎉 1' }).waitFor();

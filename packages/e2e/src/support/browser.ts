@@ -254,23 +254,23 @@ export async function axeScan(page: Page): Promise<{ blocking: string[]; other: 
 }
 
 /**
- * Presses Tab (or Shift+Tab) until the focused element matches `selector` (and contains `hasText`
- * when given), at most `max` times; returns a short description of every stop on the way.
+ * Presses Tab (or Shift+Tab) until the focused element matches `selector`, at most `max` times;
+ * returns a short description of every stop on the way, marked "(in a message)" for those inside one.
  */
-export async function tabTo(page: Page, selector: string, options: { hasText?: string; backwards?: boolean; max?: number } = {}): Promise<string[]> {
+export async function tabTo(page: Page, selector: string, options: { backwards?: boolean; max?: number } = {}): Promise<string[]> {
   const stops: string[] = [];
   for (let i = 0; i < (options.max ?? 150); i++) {
     await page.keyboard.press(options.backwards ? 'Shift+Tab' : 'Tab');
     const { hit, label } = await page.evaluate(
-      ({ selector, hasText }) => {
+      (selector) => {
         const el = document.activeElement;
         if (!el || el === document.body) return { hit: false, label: 'body' };
         const text = (el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 40);
-        const hit = el.matches(selector) && (hasText === undefined || (el.closest('article')?.textContent ?? '').includes(hasText));
+        const hit = el.matches(selector);
         const inMessage = el.closest('[data-message-id]') ? ' (in a message)' : '';
         return { hit, label: `${el.tagName.toLowerCase()} "${text}"${inMessage}` };
       },
-      { selector, hasText: options.hasText },
+      selector,
     );
     stops.push(label);
     if (hit) return stops;

@@ -12,9 +12,13 @@ export function EmojiPicker({ onPick, onClose }: { onPick: (emoji: string) => vo
     const buttons = [...(ref.current?.querySelectorAll('button') ?? [])];
     const i = buttons.indexOf(document.activeElement as HTMLButtonElement);
     const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 6, ArrowUp: -6 }[e.key];
+    // The picker owns these keys (preventDefault tells the message list around it so).
     if (step !== undefined) {
       e.preventDefault();
       buttons[(i + step + buttons.length) % buttons.length]?.focus();
+    } else if (e.key === 'Home' || e.key === 'End') {
+      e.preventDefault();
+      (e.key === 'Home' ? buttons[0] : buttons.at(-1))?.focus();
     } else if (e.key === 'Escape') {
       e.stopPropagation();
       onClose();

@@ -112,26 +112,28 @@ export function MessageList({ channelId }: { channelId: string }) {
 
   /** Up / Down move between messages, Home / End go to the first / last loaded one. */
   function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
+    // A control that handled the key itself (the emoji picker) called preventDefault.
     if (!['ArrowUp', 'ArrowDown', 'Home', 'End'].includes(e.key) || e.altKey || e.ctrlKey || e.metaKey || e.defaultPrevented) return;
     const target = e.target as HTMLElement;
-    // Keys typed in an edit box, moving in the emoji picker or pressed in an open image dialog stay theirs.
-    if (target.closest('textarea, input, select, audio, video, dialog, [role="group"][aria-label="Pick a reaction"]')) return;
-    const ids = list.flatMap((r) => (r.kind === 'message' ? [r.message.id] : []));
+    // Keys typed in an edit box, or pressed in a player or an open image dialog, stay theirs.
+    if (target.closest('textarea, input, select, audio, video, dialog')) return;
+    const messages = list.flatMap((r, index) => (r.kind === 'message' ? [{ id: r.message.id, index }] : []));
+    const position = (id: string | null | undefined) => messages.findIndex((m) => m.id === id);
     const current = target.closest<HTMLElement>('[data-message-id]')?.dataset.messageId;
     let next: number;
-    if (current === undefined && (e.key === 'ArrowUp' || e.key === 'ArrowDown') && activeId && ids.includes(activeId)) {
-      next = ids.indexOf(activeId); // back into the list: to the message selected before
+    if (current === undefined && (e.key === 'ArrowUp' || e.key === 'ArrowDown') && position(activeId) >= 0) {
+      next = position(activeId); // back into the list: to the message selected before
     } else {
-      const at = current === undefined ? ids.length : ids.indexOf(current); // from the list itself, Up starts at the newest
-      next = e.key === 'ArrowUp' ? at - 1 : e.key === 'ArrowDown' ? at + 1 : e.key === 'Home' ? 0 : ids.length - 1;
+      const at = current === undefined ? messages.length : position(current); // from the list itself, Up starts at the newest
+      next = e.key === 'ArrowUp' ? at - 1 : e.key === 'ArrowDown' ? at + 1 : e.key === 'Home' ? 0 : messages.length - 1;
     }
-    if (next < 0 || next >= ids.length) return;
+    const chosen = messages[next];
+    if (!chosen) return;
     e.preventDefault();
-    const id = ids[next]!;
-    setActiveId(id);
-    focusNext.current = id;
-    atBottom.current = next === ids.length - 1;
-    virtualizer.scrollToIndex(list.findIndex((r) => r.kind === 'message' && r.message.id === id), { align: 'auto' });
+    setActiveId(chosen.id);
+    focusNext.current = chosen.id;
+    atBottom.current = next === messages.length - 1;
+    virtualizer.scrollToIndex(chosen.index, { align: 'auto' });
   }
 
   // Focus that lands in a message by pointer or by Tab makes it the active one.

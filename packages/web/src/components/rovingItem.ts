@@ -7,8 +7,8 @@ const SAVED = 'data-roving-tabindex';
  * One Tab stop per message instead of one per control (a roving tabindex): while `active` is
  * false, every control inside `ref` leaves the Tab order (tabIndex -1, its own value kept aside);
  * when it becomes active they get their values back. Pointers use the controls as before; the
- * list moves `active` with the arrow keys. Without this, each message added five to eight Tab
- * stops and reaching the composer from the top of the page took dozens of presses.
+ * list moves `active` with the arrow keys. Without this, each message added several Tab stops,
+ * and reaching the composer from the top of the page took dozens of presses.
  */
 export function useRovingItem(ref: RefObject<HTMLElement | null>, active: boolean): void {
   // No dependencies: a re-render can add controls (a reaction, "1 reply") that must follow suit.
