@@ -229,7 +229,6 @@ export class Gateway {
     return (this.ctx.config.trustProxy && first) || request.socket.remoteAddress || 'unknown';
   }
 
-  /** Drops peers that did not answer the previous ping. */
   /**
    * Visits the next slice of the sockets: each is pinged once per heartbeat period and dropped if
    * it has not answered the previous ping. Pinging every socket in one go (and reading all their
