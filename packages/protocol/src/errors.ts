@@ -16,6 +16,8 @@ export const ErrorStatus = {
   ORIGIN_FORBIDDEN: 403,
   FORBIDDEN: 403,
   NOT_A_MEMBER: 403,
+  /** The other user has blocked this one (or this one them): no new conversation, send, edit, reaction or typing reaches them. */
+  BLOCKED: 403,
   CHANNEL_ARCHIVED: 403,
   EDIT_WINDOW_CLOSED: 403,
   RECEIPTS_UNAVAILABLE: 400,
@@ -39,12 +41,22 @@ export const ErrorStatus = {
   FILE_TYPE_MISMATCH: 415,
   /** Media that also carries markup or script (a polyglot). */
   FILE_CONTENT_SUSPICIOUS: 415,
+  /** A path (or one of its parameters) longer than the router accepts. */
+  URI_TOO_LONG: 414,
   RANGE_NOT_SATISFIABLE: 416,
+  /** Request headers larger than the server accepts. */
+  HEADERS_TOO_LARGE: 431,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   TOO_MANY_CONNECTIONS: 429,
   INTERNAL: 500,
   NOT_READY: 503,
+  /** The node is shutting down (SIGTERM): retry, another node (or this one after restart) answers. */
+  SHUTTING_DOWN: 503,
+  /** The database cannot be reached; comes with Retry-After. Nothing was changed. */
+  STORAGE_UNAVAILABLE: 503,
+  /** The disk (or database) is full; comes with Retry-After. Nothing was changed. */
+  STORAGE_FULL: 503,
   REQUEST_TIMEOUT: 408,
 } as const;
 

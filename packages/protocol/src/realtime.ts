@@ -37,6 +37,11 @@ export const RealtimeLimits = {
 /** Close codes beside the standard ones (1008 policy, 1009 too big, 1012 restart, 1013 try later). */
 export const CloseCodes = {
   badTicket: 4001,
+  /**
+   * The session behind this connection lost access: logout, session revocation, password change,
+   * refresh-token reuse, deactivation. Reconnecting needs a new sign-in (a new ticket).
+   */
+  sessionRevoked: 4004,
   forbiddenOrigin: 4003,
   flooding: 4008,
   slowConsumer: 4009,
