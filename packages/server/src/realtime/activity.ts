@@ -1,3 +1,5 @@
+import { monotonicClock, type MonotonicClock } from '../clock.js';
+
 /**
  * Messages created per workspace over the last minute, counted as they are published: the admin
  * page polls this every few seconds, so it must not scan the messages table. Per node; with
@@ -9,12 +11,12 @@ export class MessageRate {
 
   constructor(
     private readonly windowMs = 60_000,
-    private readonly now: () => number = Date.now,
+    private readonly clock: MonotonicClock = monotonicClock,
   ) {}
 
   record(workspaceId: string): void {
     const list = this.recent.get(workspaceId) ?? [];
-    list.push(this.now());
+    list.push(this.clock.elapsedMs());
     this.recent.set(workspaceId, this.prune(list));
   }
 
@@ -26,7 +28,7 @@ export class MessageRate {
   }
 
   private prune(list: number[]): number[] {
-    const cutoff = this.now() - this.windowMs;
+    const cutoff = this.clock.elapsedMs() - this.windowMs;
     let i = 0;
     while (i < list.length && list[i]! <= cutoff) i++;
     return i === 0 ? list : list.slice(i);

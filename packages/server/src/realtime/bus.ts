@@ -10,7 +10,7 @@ export interface ChangeMessage {
   workspaceId: string;
   event: StoredChannelEvent;
   frame: OutFrame;
-  /** When it was published (after commit), for the delivery-latency metric. */
+  /** When it was published (after commit), for the delivery-latency metric: monotonic ms, so only meaningful in the publishing process. */
   publishedAt: number;
 }
 

@@ -79,7 +79,7 @@ function onClose(this: WebSocket): void {
  */
 export class Connection implements Transport {
   alive = true;
-  /** When the heartbeat last pinged this socket (ms since the epoch; 0: never). */
+  /** When the heartbeat last pinged this socket (monotonic ms, performance.now(); 0: never). */
   pingedAt = 0;
   /** The slots the gateway took for this socket, given back when it closes. */
   ipSlot: string | undefined;
@@ -217,7 +217,7 @@ export class Connection implements Transport {
     if (!token.ok) {
       this.deps.metrics.floodRejections.inc();
       session.sendError(ref, 'RATE_LIMITED', 'Too many operations; slow down', token.retryAfterMs);
-      const now = Date.now();
+      const now = performance.now(); // monotonic, as the bucket
       this.refusals = (this.refusals ?? []).filter((t) => now - t < FLOOD_WINDOW_MS);
       this.refusals.push(now);
       if (this.refusals.length >= MAX_FLOOD_REFUSALS) this.close(CloseCodes.flooding, 'flooding');

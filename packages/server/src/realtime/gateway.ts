@@ -243,7 +243,7 @@ export class Gateway {
       this.beatCursor ??= this.connections.values();
     }
     if (!this.beatCursor) return;
-    const now = Date.now();
+    const now = performance.now(); // monotonic: a wall-clock step must not drop (or spare) every socket
     let budget = Math.ceil(this.connections.size / HEARTBEAT_SLICES);
     while (budget-- > 0) {
       const next = this.beatCursor.next();

@@ -41,7 +41,7 @@ export class Publisher {
         const workspaceId = await this.workspaceIdOf(event.channelId);
         if (!workspaceId) continue;
         if (event.event.type === 'message.created') this.messageRate.record(workspaceId);
-        const message = { kind: 'change' as const, workspaceId, event, frame: eventFrame(event), publishedAt: Date.now() };
+        const message = { kind: 'change' as const, workspaceId, event, frame: eventFrame(event), publishedAt: performance.now() };
         this.bus.publish(channelTopic(workspaceId, event.channelId), message);
         if (event.event.type === 'member.joined') this.bus.publish(userTopic(event.event.userId), message);
       }

@@ -273,7 +273,7 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     }
     const cursor = this.cursors.get(m.event.channelId);
     if (!cursor || !cursor.offer({ event: m.event, frame: m.frame })) return;
-    this.deps.metrics.deliveryLatency.observe((Date.now() - m.publishedAt) / 1000);
+    this.deps.metrics.deliveryLatency.observe((performance.now() - m.publishedAt) / 1000);
     void this.pump(cursor);
   }
 

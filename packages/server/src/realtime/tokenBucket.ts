@@ -1,4 +1,9 @@
-/** A token bucket: `rate` tokens per second up to `burst`; each operation takes one. */
+import { monotonicClock, type MonotonicClock } from '../clock.js';
+
+/**
+ * A token bucket: `rate` tokens per second up to `burst`; each operation takes one. On monotonic
+ * time: on the wall clock, a step back stopped the refill (every socket rate limited for as long).
+ */
 export class TokenBucket {
   private tokens: number;
   private last: number;
@@ -6,15 +11,15 @@ export class TokenBucket {
   constructor(
     private readonly rate: number,
     private readonly burst: number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: MonotonicClock = monotonicClock,
   ) {
     this.tokens = burst;
-    this.last = now();
+    this.last = clock.elapsedMs();
   }
 
   /** Takes a token, or returns how many ms until one is available. */
   take(): { ok: true } | { ok: false; retryAfterMs: number } {
-    const t = this.now();
+    const t = this.clock.elapsedMs();
     this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.rate);
     this.last = t;
     if (this.tokens >= 1) {
