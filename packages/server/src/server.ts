@@ -7,7 +7,7 @@ import { SqlStorage } from './storage/sql/sqlStorage.js';
 import type { Storage } from './storage/port.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { AccessTokens } from './auth/accessTokens.js';
-import { buildApp } from './http/app.js';
+import { buildApp, type AppOptions } from './http/app.js';
 import { seedDemo } from './seed/demo.js';
 import type { AppContext } from './context.js';
 import { connectRedis, waitForRedis } from './redis/connect.js';
@@ -27,7 +27,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export interface ServerOptions {
+export interface ServerOptions extends AppOptions {
   clock?: Clock;
 }
 
@@ -42,7 +42,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   let ctx: AppContext;
   try {
     const blobs = new LocalDiskBlobStore(path.join(config.dataDir, 'uploads'));
-    ({ app, ctx } = await buildApp({ config, storage, clock, passwords, accessTokens, redis, blobs }));
+    ({ app, ctx } = await buildApp({ config, storage, clock, passwords, accessTokens, redis, blobs }, options));
     if (redis && !(await waitForRedis(redis))) app.log.warn('Redis is not answering yet; /ready reports it until it does');
     if (config.seedDemo && (await seedDemo(ctx))) app.log.info('seeded demo data');
     await app.listen({ port: config.port, host: config.host });

@@ -8,7 +8,10 @@ import { loggerOptions } from '../observability/logger.js';
 import { RateLimits } from '../rateLimit/limiters.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { validatorCompiler } from './validation.js';
-import { registerSecurityHeaders } from './plugins/security.js';
+import { registerSecurityHeaders, securityHeaders } from './plugins/security.js';
+import { clientErrorHandler, frameworkErrorHandler, registerEdgeGuards } from './plugins/edgeErrors.js';
+import { registerCompression } from './plugins/compression.js';
+import { httpServerOptions } from './serverOptions.js';
 import { registerAuthentication } from './plugins/authentication.js';
 import { registerApiRateLimit } from './plugins/rateLimit.js';
 import { registerAuthRoutes } from './routes/auth/routes.js';
@@ -36,19 +39,36 @@ export interface BuiltApp {
   metrics: Metrics;
 }
 
-export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHooks>): Promise<BuiltApp> {
+/** Settings for tests, not configuration: the product's values are the defaults. */
+export interface AppOptions {
+  /** Limits.requestTimeoutMs (30 s); tests of the timeout itself use a tiny one. */
+  requestTimeoutMs?: number;
+  /** Where the built web app is (defaults to packages/web/dist). */
+  webDir?: string;
+}
+
+export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHooks>, options: AppOptions = {}): Promise<BuiltApp> {
   const { config } = ctx;
+  const requestTimeoutMs = options.requestTimeoutMs ?? Limits.requestTimeoutMs;
+  const headers = securityHeaders(config);
+  const serverOptions = httpServerOptions(requestTimeoutMs);
   const app = Fastify({
     logger: loggerOptions(config),
     bodyLimit: Limits.jsonBodyBytes,
-    requestTimeout: Limits.requestTimeoutMs,
+    http: serverOptions,
+    // Fastify copies these two onto the server after creating it: they must agree with `http`.
+    requestTimeout: serverOptions.requestTimeout,
+    keepAliveTimeout: serverOptions.keepAliveTimeout,
+    clientErrorHandler: clientErrorHandler(headers, requestTimeoutMs),
+    frameworkErrors: frameworkErrorHandler(headers),
     trustProxy: config.trustProxy,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    return503OnClosing: true,
+    // Its 503 is bare; registerEdgeGuards answers SHUTTING_DOWN in the error format instead.
+    return503OnClosing: false,
   });
   const metrics = createMetrics();
   const presence = new MemoryPresence(config.presenceGraceMs);
@@ -87,7 +107,9 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHo
   // The API speaks JSON only; anything else is 415 rather than a string the schemas then reject.
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
-  await registerSecurityHeaders(app, config);
+  await registerSecurityHeaders(app, config, headers);
+  registerEdgeGuards(app);
+  await registerCompression(app);
   await app.register(cookie);
   registerAuthentication(app, fullCtx);
   registerApiRateLimit(app, limits, metrics);
@@ -100,7 +122,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHo
   registerMeRoutes(app, fullCtx);
   registerRealtimeRoutes(app, fullCtx, gateway);
   await registerFileRoutes(app, fullCtx);
-  await registerWebApp(app);
+  await registerWebApp(app, { webDir: options.webDir, production: config.production });
 
   app.server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
   // Before the HTTP server stops: sockets get 1012 so clients reconnect and resume.

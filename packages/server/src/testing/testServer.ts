@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/env.js';
-import { startServer, type RunningServer } from '../server.js';
-import type { Clock } from '../clock.js';
+import { startServer, type RunningServer, type ServerOptions } from '../server.js';
 import { createTestDatabase } from './postgres.js';
 
 /** Integration suites that touch storage run once per database. */
@@ -24,7 +23,7 @@ export interface TestServer extends RunningServer {
  * so that suites can create many users; the rate-limit tests pass the defaults back in `env`.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; clock?: Clock; databaseUrl?: string; database?: TestDatabaseKind } = {},
+  options: { env?: Record<string, string>; databaseUrl?: string; database?: TestDatabaseKind } & ServerOptions = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-test-'));
   const pg = options.database === 'postgres' ? await createTestDatabase() : undefined;
@@ -44,7 +43,7 @@ export async function startTestServer(
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     ...options.env,
   });
-  const server = await startServer(config, { clock: options.clock });
+  const server = await startServer(config, { clock: options.clock, requestTimeoutMs: options.requestTimeoutMs, webDir: options.webDir });
   return {
     ...server,
     config,

@@ -21,6 +21,16 @@ const statusCodes: Record<number, ErrorCode> = {
   429: 'RATE_LIMITED',
 };
 
+/**
+ * Fastify's messages for these quote the request back (the Content-Type header; V8's JSON error
+ * quotes the body): ours say what is wrong without echoing input.
+ */
+function safeMessage(err: FastifyError): string {
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'This content type is not accepted here';
+  if (err instanceof SyntaxError) return 'The body is not valid JSON';
+  return err.message;
+}
+
 interface AjvIssue {
   instancePath: string;
   message?: string;
@@ -48,13 +58,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      return sendError(request, reply, status, statusCodes[status] ?? 'BAD_REQUEST', err.message);
+      return sendError(request, reply, status, statusCodes[status] ?? 'BAD_REQUEST', safeMessage(err));
     }
     request.log.error({ err }, 'unhandled error');
     return sendError(request, reply, 500, 'INTERNAL', 'Something went wrong on our side');
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, 404, 'NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
-  );
+  // The path is not echoed: it is the requester's input, and an error page is no place to reflect it.
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, 404, 'NOT_FOUND', 'Nothing is served at this address'));
 }
