@@ -7,7 +7,9 @@ const target = process.env.RELAYDESK_URL ?? 'http://127.0.0.1:3000';
 
 export default defineConfig({
   plugins: [react()],
-  build: { outDir: 'dist', sourcemap: true, chunkSizeWarningLimit: 1024 },
+  // No source maps in the build: they would publish the app's source as written (the server also
+  // refuses to serve *.map in production, should a build leave some behind).
+  build: { outDir: 'dist', sourcemap: false, chunkSizeWarningLimit: 1024 },
   server: {
     proxy: {
       '/api': { target, changeOrigin: false },

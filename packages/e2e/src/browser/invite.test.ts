@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiAs, demoAppAndBrowser, eventually, logIn, newUserContext, tag, waitForOnline } from '../support/browser.js';
+import { DEMO_PASSWORD, apiAs, demoAppAndBrowser, eventually, logIn, newUserContext, tag, waitForOnline } from '../support/browser.js';
 
 /**
  * Growing a workspace from the browser: an admin makes an invite link, a newcomer opens it without
@@ -56,5 +56,21 @@ describe('Web app in a real browser: invite links and registration', () => {
       (names) => names.includes(username),
       'the newcomer is a member of Acme',
     );
+  });
+
+  it('a ?next= that leads off this origin (backslashes, protocol-relative, absolute, script) lands on /rooms after login', async (t) => {
+    const { context, page } = await newUserContext(app.browser);
+    t.after(() => context.close());
+    // Each costs a login; the rest of the cases are the same parse (see packages/web/src/safeRedirect.ts).
+    const hostile = ['/\\evil.example', '//evil.example', 'https://evil.example/rooms', 'javascript:alert(1)'];
+    for (const next of hostile) {
+      await page.goto(`${app.server.url}/login?next=${encodeURIComponent(next)}`);
+      await page.locator('input[name="username"]').fill('carol_ops');
+      await page.locator('input[name="password"]').fill(DEMO_PASSWORD);
+      await page.locator('button[type="submit"]').click();
+      await page.waitForURL((u) => u.origin === app.server.url && u.pathname === '/rooms', { timeout: 5000 }).catch(() => {
+        throw new Error(`next=${JSON.stringify(next)} left the user at ${page.url()}`);
+      });
+    }
   });
 });

@@ -3,11 +3,11 @@ import { isApiError } from '@relaydesk/client';
 import { api } from '../sdk.js';
 import { navigate } from '../router.js';
 import { FormError } from '../components/FormError.js';
+import { safeNextPath } from '../safeRedirect.js';
 
 /** Where to go after signing in: back to an invite link, or to the rooms. */
 function afterSignIn(): string {
-  const next = new URLSearchParams(location.search).get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/rooms';
+  return safeNextPath(new URLSearchParams(location.search).get('next'), location.origin);
 }
 
 export function LoginPage() {
