@@ -120,7 +120,8 @@ for (const database of DATABASES) {
       const bodies = ['日本語のメッセージ', 'emoji 👋🏽 and a ZWJ 👩‍💻', 'quotes " and \\ backslash \\n not a newline', 'Ünïcödé ß ç'];
       const sent = [];
       for (const body of bodies) sent.push(await send(team.owner, channelId, body));
-      const res = await team.owner.client.get(`/api/v1/channels/${channelId}/events?after=0`);
+      // Uncompressed, so that Content-Length counts the JSON's own bytes.
+      const res = await team.owner.client.get(`/api/v1/channels/${channelId}/events?after=0`, { headers: { 'accept-encoding': 'identity' } });
       assert.equal(res.status, 200, res.text);
       assert.match(res.headers.get('content-type') ?? '', /^application\/json; charset=utf-8/);
       const created = (res.body.events as StoredChannelEvent[]).flatMap((e) => (e.event.type === 'message.created' ? [e.event.message] : []));
