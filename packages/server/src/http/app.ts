@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import { Limits } from '@relaydesk/protocol';
@@ -9,7 +11,8 @@ import { RateLimits } from '../rateLimit/limiters.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { validatorCompiler } from './validation.js';
 import { registerSecurityHeaders, securityHeaders } from './plugins/security.js';
-import { clientErrorHandler, frameworkErrorHandler, registerEdgeGuards } from './plugins/edgeErrors.js';
+import { clientErrorHandler, frameworkErrorHandler, refuseOnSocket, registerEdgeGuards } from './plugins/edgeErrors.js';
+import { upgradeRefusal } from './upgradeRefusals.js';
 import { registerCompression } from './plugins/compression.js';
 import { httpServerOptions } from './serverOptions.js';
 import { registerAuthentication } from './plugins/authentication.js';
@@ -124,7 +127,11 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHo
   await registerFileRoutes(app, fullCtx);
   await registerWebApp(app, { webDir: options.webDir, production: config.production });
 
-  app.server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
+  app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refusal = upgradeRefusal(request);
+    if (refusal) return refuseOnSocket(socket, refusal, headers, app.log, 'upgrade');
+    gateway.handleUpgrade(request, socket, head);
+  });
   // Before the HTTP server stops: sockets get 1012 so clients reconnect and resume.
   app.addHook('preClose', async () => gateway.close());
   return { app, ctx: fullCtx, metrics };

@@ -89,6 +89,25 @@ describe('router- and parser-level refusals follow the error contract', () => {
     assertProductError(badType, 415, 'UNSUPPORTED_MEDIA_TYPE', server, '415');
   });
 
+  it('upgrade requests the gateway will not take are refused in the error format (ws would answer bare text)', async () => {
+    const handshake = (line: string, extra: string) =>
+      request(`${line}\r\nHost: x\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}`);
+    const ws = 'Upgrade: websocket\r\nSec-WebSocket-Version: 13';
+    const cases: [string, string[], number, string][] = [
+      ['another path', handshake(`GET /api/${MARKER} HTTP/1.1`, ws), 404, 'NOT_FOUND'],
+      ['not GET', handshake('POST /ws HTTP/1.1', `${ws}\r\nContent-Length: 0`), 405, 'METHOD_NOT_ALLOWED'],
+      ['not websocket', handshake('GET /ws HTTP/1.1', `Upgrade: ${MARKER}\r\nSec-WebSocket-Version: 13`), 400, 'BAD_REQUEST'],
+      ['bad key', request(`GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n${ws}\r\nSec-WebSocket-Key: ${MARKER}`), 400, 'BAD_REQUEST'],
+      ['old version', handshake('GET /ws HTTP/1.1', `Upgrade: websocket\r\nSec-WebSocket-Version: 7`), 400, 'BAD_REQUEST'],
+      ['bad subprotocol', handshake('GET /ws HTTP/1.1', `${ws}\r\nSec-WebSocket-Protocol: a b ${MARKER}`), 400, 'BAD_REQUEST'],
+    ];
+    for (const [where, chunks, status, code] of cases) {
+      assertProductError(await rawRequest(server.url, chunks), status, code, server, where);
+    }
+    const old = await rawRequest(server.url, cases[4]![1]);
+    assert.equal(old.headers['sec-websocket-version'], '13, 8', 'names the versions it speaks');
+  });
+
   it('a raw refusal closes the connection itself, even when the peer never closes its side', async () => {
     // Only the server's side of the socket can show it: a half-open peer that neither writes nor
     // closes would learn nothing until it wrote.

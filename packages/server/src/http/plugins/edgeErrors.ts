@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Duplex } from 'node:stream';
+import type { ConnectionError, FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorStatus, type ErrorBody, type ErrorCode } from '@relaydesk/protocol';
 import { AppError } from '../../errors.js';
 import { sendError } from './errors.js';
@@ -21,8 +22,11 @@ const REFUSAL_LINGER_MS = 1000;
 /** `FOO /path HTTP/1.1`: a request line whose method llhttp does not know, as opposed to noise. */
 const REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ [^ ]+ HTTP\/1\.[01]\r?\n/;
 
+/** The methods the API uses anywhere: the parser failed, so the target resource is unknown. */
+const ANY_METHOD = { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' };
+
 /** Node's parser and timeout errors, as one of our codes and a fixed message. */
-function parserRefusal(err: ConnectionError, requestTimeoutMs: number): { code: ErrorCode; message: string } {
+function parserRefusal(err: ConnectionError, requestTimeoutMs: number): SocketRefusal {
   switch (err.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return { code: 'REQUEST_TIMEOUT', message: `The request did not arrive in full within ${requestTimeoutMs / 1000} s` };
@@ -31,7 +35,7 @@ function parserRefusal(err: ConnectionError, requestTimeoutMs: number): { code: 
     case 'HPE_INVALID_METHOD':
       // Node hands over the bytes it was parsing (typed as an array, a Buffer in fact).
       if (REQUEST_LINE.test(Buffer.from((err.rawPacket ?? []) as unknown as Uint8Array).toString('latin1'))) {
-        return { code: 'METHOD_NOT_ALLOWED', message: 'This HTTP method is not supported' };
+        return { code: 'METHOD_NOT_ALLOWED', message: 'This HTTP method is not supported', extra: ANY_METHOD };
       }
       return { code: 'BAD_REQUEST', message: 'The request is not valid HTTP/1.1' };
     default:
@@ -40,20 +44,37 @@ function parserRefusal(err: ConnectionError, requestTimeoutMs: number): { code: 
 }
 
 /** A complete HTTP/1.1 error response, for writing straight to a socket no framework owns any more. */
-export function rawErrorResponse(code: ErrorCode, message: string, requestId: string, headers: SecurityHeaders): string {
+export function rawErrorResponse(code: ErrorCode, message: string, requestId: string, headers: SecurityHeaders, extra: Record<string, string> = {}): string {
   const status = ErrorStatus[code];
   const body = JSON.stringify({ error: { code, message, requestId } } satisfies ErrorBody);
   const head = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ...Object.entries({ ...headers, ...extra }).map(([name, value]) => `${name}: ${value}`),
     `X-Request-Id: ${requestId}`,
-    // The methods the API uses anywhere; the parser failed, so the target resource is unknown.
-    ...(status === 405 ? ['Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS'] : []),
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close',
   ];
   return `${head.join('\r\n')}\r\n\r\n${body}`;
+}
+
+/** A refusal written on a socket that no framework answers for: logged, answered, closed. */
+export interface SocketRefusal {
+  code: ErrorCode;
+  message: string;
+  /** Headers beyond the security set (Allow, Sec-WebSocket-Version). */
+  extra?: Record<string, string>;
+}
+
+/** Writes `refusal` and closes the socket, within REFUSAL_LINGER_MS even if the peer never reads or closes. */
+export function refuseOnSocket(socket: Duplex, refusal: SocketRefusal, headers: SecurityHeaders, log: FastifyBaseLogger, reason: string): void {
+  const requestId = randomUUID();
+  const remoteAddress = (socket as Partial<Socket>).remoteAddress;
+  log.info({ reqId: requestId, reason, remoteAddress }, `refused before routing: ${refusal.code}`);
+  socket.end(rawErrorResponse(refusal.code, refusal.message, requestId, headers, refusal.extra));
+  const linger = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
 }
 
 /**
@@ -73,14 +94,7 @@ export function clientErrorHandler(headers: SecurityHeaders, requestTimeoutMs: n
       socket.destroy();
       return;
     }
-    const { code, message } = parserRefusal(err, requestTimeoutMs);
-    const requestId = randomUUID();
-    this.log.info({ reqId: requestId, reason: err.code, remoteAddress: socket.remoteAddress }, `refused before routing: ${code}`);
-    socket.end(rawErrorResponse(code, message, requestId, headers));
-    // A peer that never reads (or keeps trickling) must not hold the socket open.
-    const linger = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
-    linger.unref();
-    socket.once('close', () => clearTimeout(linger));
+    refuseOnSocket(socket, parserRefusal(err, requestTimeoutMs), headers, this.log, err.code);
   };
 }
 
