@@ -44,6 +44,35 @@ export const Message = Type.Object({
   deleted: Type.Boolean(),
 });
 export type Message = Type.Static<typeof Message>;
+
+/**
+ * What is left of a deleted message wherever it appears: in history and on GET, and in every
+ * `message.created` and `message.edited` event of it, which the deletion rewrites in place (same
+ * seq, same type) so that neither the change feed nor a resume replays its text, mentions,
+ * reactions or files. Kept: identity, place (seq, thread, replies) and times. Written out field
+ * by field so that a field added to Message has to be decided on here rather than leak through.
+ */
+export function tombstoneOf(m: Message): Message {
+  return {
+    id: m.id,
+    channelId: m.channelId,
+    seq: m.seq,
+    authorId: m.authorId,
+    body: '',
+    clientMessageId: m.clientMessageId,
+    threadRootId: m.threadRootId,
+    replyCount: m.replyCount,
+    lastReplyAt: m.lastReplyAt,
+    mentions: { userIds: [], channel: false },
+    reactions: [],
+    attachmentCount: 0,
+    attachments: [],
+    pinned: false,
+    createdAt: m.createdAt,
+    editedAt: m.editedAt,
+    deleted: true,
+  };
+}
 export const MessagePage = Type.Object({
   messages: Type.Array(Message),
   /** More messages exist before the oldest / after the newest one returned. */
@@ -92,7 +121,12 @@ export const ReactionParams = Type.Object({
   emoji: Type.String({ minLength: 1, maxLength: MessageLimits.emojiMax, pattern: '^[^\\s\\u0000-\\u001f\\u007f-\\u009f]+$' }),
 });
 
-/** Every durable change in a channel, numbered by `seq` with no gaps. */
+/**
+ * Every durable change in a channel, numbered by `seq` with no gaps. Once a message is deleted,
+ * its `message.created` and `message.edited` events carry its tombstone (`tombstoneOf`,
+ * `deleted: true`) instead of the message as it was: they keep their seq, so a replay still has
+ * every number once, and a client applies them like any other.
+ */
 export const ChannelEvent = Type.Union([
   Type.Object({ type: Type.Literal('message.created'), message: Message }),
   Type.Object({ type: Type.Literal('message.edited'), message: Message }),

@@ -30,7 +30,9 @@ export async function editMessage(ctx: AppContext, userId: string, messageId: st
 
 /**
  * Deletes by leaving a tombstone: the row keeps its place (seq, thread) with an empty body, the
- * feed records the deletion, and the text, its edit history, reactions and mentions are gone.
+ * feed records the deletion, and the text is gone from storage in the same transaction — its edit
+ * history, reactions, mentions, search entry, and the copies in its earlier feed events, which
+ * keep their seq but carry the tombstone (see MessageStore.markDeleted). Author and admin alike.
  */
 export async function deleteMessage(ctx: AppContext, userId: string, messageId: string): Promise<void> {
   const { access, message } = await accessMessage(ctx, userId, messageId);

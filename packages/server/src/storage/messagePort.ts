@@ -43,7 +43,12 @@ export interface MessageStore {
   /** Replaces the body, keeping the previous one in the edit history. */
   edit(id: string, body: string, mentionedUserIds: string[], mentionsChannel: boolean, now: number): Promise<void>;
   edits(id: string): Promise<{ body: string; editedAt: number }[]>;
-  /** Empties the body and marks it deleted: the row stays as a tombstone. */
+  /**
+   * Empties the body and marks it deleted: the row stays as a tombstone. Every stored copy of
+   * the content goes with it, atomically: edit history, mentions, reactions, the search index's
+   * entry, and the message as its `message.created` / `message.edited` events carry it (rewritten
+   * to its tombstone, same seq). Throws NotFoundError for an unknown id.
+   */
   markDeleted(id: string, now: number): Promise<void>;
   /** Recounts a thread root's live replies and their latest time. */
   refreshThread(rootId: string): Promise<{ replyCount: number; lastReplyAt: number | null }>;

@@ -36,6 +36,8 @@ export function connect(databaseUrl: string | undefined, dataDir: string): Conne
   const sqlite = new SqliteDatabase(file);
   const journal = sqlite.pragma('journal_mode = WAL', { simple: true });
   sqlite.pragma('foreign_keys = ON');
+  // Deleted content is overwritten with zeros, not left in free space (a deleted message's text).
+  sqlite.pragma('secure_delete = ON');
   sqlite.pragma('busy_timeout = 5000');
   if (file === ':memory:' || journal !== 'wal') {
     // No WAL to sync (an in-memory database, or a file system without shared memory): every

@@ -4,6 +4,7 @@ import type { Database, MessagesTable } from './schema.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { uniqueViolationColumn } from './connect.js';
 import { fixedQuery } from './fixedQuery.js';
+import { scrubMessageEvents } from './eventStore.js';
 
 /**
  * Explicit columns: on PostgreSQL the table also has a generated search vector that no reader
@@ -113,11 +114,18 @@ export class SqlMessageStore implements MessageStore {
   }
 
   async markDeleted(id: string, now: number): Promise<void> {
-    // The edit history goes too: a deleted message must not survive in its old versions.
-    await this.db.deleteFrom('message_edits').where('message_id', '=', id).execute();
-    await this.db.deleteFrom('mentions').where('message_id', '=', id).execute();
-    await this.db.deleteFrom('reactions').where('message_id', '=', id).execute();
-    await this.db.updateTable('messages').set({ body: '', deleted_at: now, mentions_channel: 0, attachment_count: 0 }).where('id', '=', id).execute();
+    const run = async (db: Kysely<Database>) => {
+      const [current] = await messageById(db, id);
+      if (!current) throw new NotFoundError('message');
+      // Every copy of the content goes: old versions, mentions, reactions, the feed's copies. On
+      // SQLite the body's update also takes its entry out of the search index (migration 0007).
+      await db.deleteFrom('message_edits').where('message_id', '=', id).execute();
+      await db.deleteFrom('mentions').where('message_id', '=', id).execute();
+      await db.deleteFrom('reactions').where('message_id', '=', id).execute();
+      await db.updateTable('messages').set({ body: '', deleted_at: now, mentions_channel: 0, attachment_count: 0 }).where('id', '=', id).execute();
+      await scrubMessageEvents(db, { id, channelId: current.channel_id, seq: current.seq });
+    };
+    await (this.db.isTransaction ? run(this.db) : this.db.transaction().execute(run));
   }
 
   async refreshThread(rootId: string): Promise<{ replyCount: number; lastReplyAt: number | null }> {

@@ -144,6 +144,8 @@ export interface ChannelEventsTable {
   actor_id: string;
   created_at: number;
   payload: string;
+  /** On `message.edited` events, the message (migration 0007): its deletion rewrites them. */
+  edited_message_id: string | null;
 }
 
 export interface BlocksTable {

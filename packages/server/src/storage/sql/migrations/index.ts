@@ -5,6 +5,7 @@ import * as m0003 from './0003_search.js';
 import * as m0004 from './0004_mention_index.js';
 import * as m0005 from './0005_files.js';
 import * as m0006 from './0006_search_batches.js';
+import * as m0007 from './0007_deleted_content.js';
 
 /**
  * Migrations ship inside the build (no directory scanning at run time). Names sort in the order
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0004_mention_index': m0004,
   '0005_files': m0005,
   '0006_search_batches': m0006,
+  '0007_deleted_content': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {
