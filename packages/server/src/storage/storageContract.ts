@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { RotateOutcome, SessionRecord, Storage, UserRecord } from './port.js';
 import { ConflictError, NotFoundError } from './errors.js';
+import { deletionContract } from './deletionContract.js';
 
 /** What a contract run needs: a fresh, migrated storage and a way to throw it away. */
 export type OpenStorage = () => Promise<{ storage: Storage; cleanup: () => Promise<void> }>;
@@ -289,6 +290,8 @@ export function runStorageContract(name: string, open: OpenStorage): void {
         assert.deepEqual(await storage.wsTickets.consume(live.ticketHash, now), { userId: live.userId, sessionId: live.sessionId });
       });
     });
+
+    describe('deleted messages', () => deletionContract(() => storage));
 
     it('ping resolves while open and rejects once closed', async () => {
       const own = await open();
