@@ -1,9 +1,6 @@
 import Type from 'typebox';
-import { Id, Timestamp } from './scalars.js';
+import { Id, LineText, Timestamp } from './scalars.js';
 import { Limits } from './limits.js';
-
-/** Printable text: no C0/C1 control characters (names end up in UIs and logs). */
-const noControlChars = '^[^\\u0000-\\u001f\\u007f-\\u009f]*$';
 
 export const Username = Type.String({
   minLength: Limits.usernameMin,
@@ -12,19 +9,29 @@ export const Username = Type.String({
   description: '3–30 characters of a-z, 0-9 and _; case-insensitive, stored lower-case',
 });
 
-/** Deliberately loose: one @, no spaces, a dot in the domain. Deliverability is proven by mail, not regex. */
+// RFC 5322 dot-atom text: letters, digits and these; dots only between them. No quoted local
+// parts, no domain literals, no spaces, controls or markup (<>()[]\,;:").
+const atext = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
+// RFC 1035 labels: 1–63 letters, digits and inner hyphens.
+const label = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+
+/**
+ * An address in the shape RFC 5321/5322 give it (docs/text.md): `local@domain`, ASCII only (an
+ * internationalised domain in its xn-- form), the local part at most 64 octets, a dotted domain,
+ * at most 254 octets in all. Stored as sent; compared case-insensitively. Deliverability is
+ * proven by mail, not by a pattern.
+ */
 export const Email = Type.String({
+  minLength: 3,
   maxLength: Limits.emailMax,
-  pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
+  pattern: `^(?=[^@]{1,${Limits.emailLocalMax}}@)${atext}(?:\\.${atext})*@${label}(?:\\.${label})+$`,
+  description: 'local@domain.tld: ASCII, local part ≤ 64 octets, ≤ 254 octets in all; stored as sent, compared case-insensitively.',
 });
 
-export const Password = Type.String({ minLength: Limits.passwordMin, maxLength: Limits.passwordMax });
+/** Any characters (but U+0000), used exactly as sent: never normalised, trimmed or shown. */
+export const Password = Type.String({ minLength: Limits.passwordMin, maxLength: Limits.passwordMax, description: '8–128 code points, used exactly as sent.' });
 
-export const DisplayName = Type.String({
-  minLength: Limits.displayNameMin,
-  maxLength: Limits.displayNameMax,
-  pattern: noControlChars,
-});
+export const DisplayName = LineText(Limits.displayNameMax, { description: 'The name shown for the user' });
 
 export const RegisterRequest = Type.Object(
   {

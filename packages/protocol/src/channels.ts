@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Id, Timestamp } from './scalars.js';
+import { Id, LineText, Timestamp } from './scalars.js';
 
 export const ChannelKind = Type.Union([Type.Literal('public'), Type.Literal('private'), Type.Literal('dm'), Type.Literal('group_dm')]);
 export type ChannelKind = Type.Static<typeof ChannelKind>;
@@ -26,12 +26,14 @@ export type Channel = Type.Static<typeof Channel>;
 export const ChannelList = Type.Object({ channels: Type.Array(Channel) });
 
 export const ChannelLimits = { channelNameMax: 80, topicMax: 250, groupDmMax: 8 } as const;
+const ChannelName = LineText(ChannelLimits.channelNameMax, { description: 'The channel name (its slug is derived from it)' });
+const Topic = LineText(ChannelLimits.topicMax, { allowEmpty: true, description: 'The channel topic' });
 
 export const CreateChannelRequest = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: ChannelLimits.channelNameMax, pattern: '\\S' }),
+    name: ChannelName,
     kind: Type.Optional(Type.Union([Type.Literal('public'), Type.Literal('private')])),
-    topic: Type.Optional(Type.String({ maxLength: ChannelLimits.topicMax })),
+    topic: Type.Optional(Topic),
     /** Initial members besides the creator (workspace members only). */
     memberIds: Type.Optional(Type.Array(Id, { maxItems: 100, uniqueItems: true })),
   },
@@ -41,8 +43,8 @@ export type CreateChannelRequest = Type.Static<typeof CreateChannelRequest>;
 
 export const UpdateChannelRequest = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: ChannelLimits.channelNameMax, pattern: '\\S' })),
-    topic: Type.Optional(Type.String({ maxLength: ChannelLimits.topicMax })),
+    name: Type.Optional(ChannelName),
+    topic: Type.Optional(Topic),
   },
   { additionalProperties: false, minProperties: 1 },
 );

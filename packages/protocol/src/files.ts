@@ -4,7 +4,7 @@ import { Id, Timestamp } from './scalars.js';
 export const FileLimits = {
   /** Default upload limit (config UPLOAD_MAX_BYTES). */
   uploadMaxBytes: 50 * 1024 * 1024,
-  /** Stored names are cut to this many characters (extension kept). */
+  /** Stored names are cut to this many code points, between graphemes, an extension of up to 16 kept (docs/text.md). */
   nameMax: 180,
   /** Images with more pixels than this are refused as decompression bombs. */
   maxPixels: 50_000_000,

@@ -1,7 +1,8 @@
 import Type from 'typebox';
-import { Id, Timestamp } from './scalars.js';
+import { Id, LineText, Timestamp } from './scalars.js';
 
-const Name = Type.String({ minLength: 1, maxLength: 80, pattern: '\\S' });
+export const WorkspaceLimits = { nameMax: 80 } as const;
+const Name = LineText(WorkspaceLimits.nameMax, { description: 'The workspace name' });
 
 export const WorkspaceRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
 export type WorkspaceRole = Type.Static<typeof WorkspaceRole>;

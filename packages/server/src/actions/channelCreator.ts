@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { CreateChannelRequest, StoredChannelEvent } from '@relaydesk/protocol';
+import { ChannelLimits, type CreateChannelRequest, type StoredChannelEvent } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
 import type { ChannelKind, ChannelRecord, Storage } from '../storage/port.js';
 import { ConflictError } from '../storage/errors.js';
 import { AppError } from '../errors.js';
 import { accessWorkspace, requireWorkspaceMembers } from '../policies/workspaceAccess.js';
 import { recordChange } from './changeRecorder.js';
+import { normalizeLine } from './textRules.js';
 
 /** "Development Team" → "development-team"; letters of any script survive, accents are dropped. */
 export function slugify(name: string): string {
@@ -41,14 +42,15 @@ export async function createChannel(ctx: AppContext, userId: string, workspaceId
   await accessWorkspace(ctx, userId, workspaceId);
   const others = (input.memberIds ?? []).filter((id) => id !== userId);
   await requireWorkspaceMembers(ctx, workspaceId, others);
-  const name = input.name.normalize('NFC').trim();
+  const name = normalizeLine(input.name, 'name', ChannelLimits.channelNameMax);
+  const topic = normalizeLine(input.topic ?? '', 'topic', ChannelLimits.topicMax, { allowEmpty: true });
   const channel: ChannelRecord = {
     id: randomUUID(),
     workspaceId,
     kind: input.kind ?? 'public',
     name,
     slug: slugify(name),
-    topic: (input.topic ?? '').normalize('NFC').trim(),
+    topic,
     createdBy: userId,
     createdAt: ctx.clock.now(),
     archivedAt: null,

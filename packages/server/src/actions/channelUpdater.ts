@@ -1,4 +1,4 @@
-import type { UpdateChannelRequest } from '@relaydesk/protocol';
+import { ChannelLimits, type UpdateChannelRequest } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
 import type { ChannelRecord } from '../storage/port.js';
 import { ConflictError } from '../storage/errors.js';
@@ -7,6 +7,7 @@ import { accessChannel, assertCanArchive, assertCanUpdate, type ChannelAccess } 
 import { presentChannel } from '../presenters/chat.js';
 import { recordChange } from './changeRecorder.js';
 import { slugify } from './channelCreator.js';
+import { normalizeLine } from './textRules.js';
 
 async function applyUpdate(ctx: AppContext, access: ChannelAccess, changes: Parameters<AppContext['storage']['channels']['update']>[1]): Promise<ChannelRecord> {
   const now = ctx.clock.now();
@@ -29,10 +30,11 @@ async function applyUpdate(ctx: AppContext, access: ChannelAccess, changes: Para
 export async function updateChannel(ctx: AppContext, userId: string, channelId: string, input: UpdateChannelRequest): Promise<ChannelRecord> {
   const access = await accessChannel(ctx, userId, channelId);
   assertCanUpdate(access);
-  const name = input.name?.normalize('NFC').trim();
+  const name = input.name === undefined ? undefined : normalizeLine(input.name, 'name', ChannelLimits.channelNameMax);
+  const topic = input.topic === undefined ? undefined : normalizeLine(input.topic, 'topic', ChannelLimits.topicMax, { allowEmpty: true });
   return applyUpdate(ctx, access, {
     ...(name !== undefined ? { name, slug: slugify(name) } : {}),
-    ...(input.topic !== undefined ? { topic: input.topic.normalize('NFC').trim() } : {}),
+    ...(topic !== undefined ? { topic } : {}),
   });
 }
 

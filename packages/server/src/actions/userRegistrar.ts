@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { RegisterRequest } from '@relaydesk/protocol';
+import { Limits, type RegisterRequest } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
 import type { UserRecord } from '../storage/port.js';
 import { ConflictError } from '../storage/errors.js';
 import { AppError } from '../errors.js';
+import { normalizeLine } from './textRules.js';
 
 /** Creates an account. Shape and length were checked at the edge; this owns normalisation and uniqueness. */
 export async function registerUser(ctx: AppContext, input: RegisterRequest): Promise<UserRecord> {
   const username = input.username.toLowerCase();
-  const email = input.email.trim();
-  const displayName = (input.displayName ?? username).normalize('NFC').trim();
-  if (displayName.length === 0) {
-    throw new AppError('VALIDATION_FAILED', 'displayName must not be blank', [
-      { field: 'displayName', message: 'must not be blank' },
-    ]);
-  }
+  // The schema admits only the exact address shape (docs/text.md): stored as sent.
+  const email = input.email;
+  const displayName = normalizeLine(input.displayName ?? username, 'displayName', Limits.displayNameMax);
   const user: UserRecord = {
     id: randomUUID(),
     username,

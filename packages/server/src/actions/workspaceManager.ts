@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { WorkspaceRecord, WorkspaceRole } from '../storage/port.js';
-import type { StoredChannelEvent } from '@relaydesk/protocol';
+import { WorkspaceLimits, type StoredChannelEvent } from '@relaydesk/protocol';
 import { AppError } from '../errors.js';
 import { accessWorkspace, requireWorkspaceAdmin } from '../policies/workspaceAccess.js';
 import { recordChange } from './changeRecorder.js';
+import { normalizeLine } from './textRules.js';
 
 export async function createWorkspace(ctx: AppContext, userId: string, name: string): Promise<WorkspaceRecord> {
   const now = ctx.clock.now();
-  const workspace: WorkspaceRecord = { id: randomUUID(), name: name.normalize('NFC').trim(), createdBy: userId, createdAt: now };
+  const workspace: WorkspaceRecord = { id: randomUUID(), name: normalizeLine(name, 'name', WorkspaceLimits.nameMax), createdBy: userId, createdAt: now };
   await ctx.storage.transaction((tx) =>
     tx.workspaces.create(workspace, { workspaceId: workspace.id, userId, role: 'owner', joinedAt: now }),
   );
@@ -19,7 +20,7 @@ export async function createWorkspace(ctx: AppContext, userId: string, name: str
 export async function renameWorkspace(ctx: AppContext, userId: string, workspaceId: string, name: string): Promise<WorkspaceRecord> {
   const access = await accessWorkspace(ctx, userId, workspaceId);
   requireWorkspaceAdmin(access);
-  const trimmed = name.normalize('NFC').trim();
+  const trimmed = normalizeLine(name, 'name', WorkspaceLimits.nameMax);
   await ctx.storage.workspaces.rename(workspaceId, trimmed);
   return { ...access.workspace, name: trimmed };
 }

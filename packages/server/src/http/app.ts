@@ -10,6 +10,7 @@ import { loggerOptions } from '../observability/logger.js';
 import { RateLimits } from '../rateLimit/limiters.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { validatorCompiler } from './validation.js';
+import { registerStrictText } from './jsonBody.js';
 import { registerSecurityHeaders, securityHeaders } from './plugins/security.js';
 import { clientErrorHandler, frameworkErrorHandler, refuseOnSocket, registerEdgeGuards } from './plugins/edgeErrors.js';
 import { upgradeRefusal } from './upgradeRefusals.js';
@@ -109,6 +110,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHo
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only; anything else is 415 rather than a string the schemas then reject.
   app.removeContentTypeParser('text/plain');
+  registerStrictText(app);
   registerErrorHandling(app);
   await registerSecurityHeaders(app, config, headers);
   registerEdgeGuards(app);

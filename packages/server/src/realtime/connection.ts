@@ -10,7 +10,7 @@ import { setReaction } from '../actions/reactions.js';
 import { markRead } from '../actions/readState.js';
 import { Session, type SessionDeps, type Transport } from './session.js';
 import { TokenBucket } from './tokenBucket.js';
-import { frame, OutFrame } from './frames.js';
+import { frame, OutFrame, parseClientFrame } from './frames.js';
 
 /** The part of ws's (internal) sender the fan-out uses; see `Connection.write`. */
 interface WsSender {
@@ -200,12 +200,7 @@ export class Connection implements Transport {
 
   private async onFrame(text: string, isBinary: boolean): Promise<void> {
     const { session } = this;
-    let parsed: unknown;
-    try {
-      parsed = isBinary ? undefined : JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
+    const parsed = parseClientFrame(text, isBinary);
     if (!Value.Check(ClientFrame, parsed)) {
       session.sendError(undefined, 'INVALID_FRAME', 'Frames are JSON objects of a known type (see docs/protocol.md)');
       if (++this.violations >= MAX_VIOLATIONS) this.close(1008, 'too many invalid frames');

@@ -1,4 +1,5 @@
 import type { ServerFrame, StoredChannelEvent } from '@relaydesk/protocol';
+import { findBadString } from '../actions/textRules.js';
 
 /**
  * A server frame serialized once, whoever receives it: its JSON text (what an SSE stream writes)
@@ -38,3 +39,19 @@ function textFrame(text: string): Buffer {
 export const eventFrame = (e: StoredChannelEvent): OutFrame => new OutFrame(JSON.stringify({ type: 'event', ...e } satisfies ServerFrame));
 
 export const frame = (f: ServerFrame): OutFrame => new OutFrame(JSON.stringify(f));
+
+/**
+ * A client frame's JSON, or undefined when it is not one: binary, not JSON, or holding a string
+ * the REST API would refuse too (an unpaired surrogate such as a `\ud800` escape, or a NUL;
+ * docs/text.md). Invalid UTF-8 never gets here: ws closes such a socket with 1007.
+ */
+export function parseClientFrame(text: string, isBinary: boolean): unknown {
+  if (isBinary) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return findBadString(parsed) ? undefined : parsed;
+}
