@@ -120,6 +120,25 @@ for (const database of DATABASES) {
       assert.deepEqual(await search(bob!, edited), []);
     });
 
+    it('edits racing deletes: whichever commits first, neither body is left in the feed', async () => {
+      const [alice] = team.members;
+      const channelId = await createChannel(alice!, team.workspaceId, `race-${randomUUID().slice(0, 8)}`);
+      const secrets: string[] = [];
+      const messages = [];
+      for (let i = 0; i < 15; i++) {
+        secrets.push(marker('race'), marker('raceedit'));
+        messages.push(await send(alice!, channelId, secrets.at(-2)!));
+      }
+      const outcomes = await Promise.all(messages.map((m, i) => Promise.all([
+        edit(alice!, m.id, secrets[2 * i + 1]!),
+        alice!.client.delete(`/api/v1/messages/${m.id}`),
+      ])));
+      assert.ok(outcomes.every(([, d]) => d.status === 204));
+      const raw = await alice!.client.get(`/api/v1/channels/${channelId}/events?after=0`);
+      assertNoTrace(raw.text, secrets, 'the change feed');
+      assertGapFree(raw.body.events as StoredChannelEvent[]);
+    });
+
     it('a WebSocket resume and an SSE resume from before the message replay its events, numbered, without its content', async () => {
       const [alice, bob] = team.members;
       const channelId = await createChannel(alice!, team.workspaceId, `resume-${randomUUID().slice(0, 8)}`);
