@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
@@ -12,7 +12,7 @@ import { registerErrorHandling } from './plugins/errors.js';
 import { validatorCompiler } from './validation.js';
 import { registerStrictText } from './jsonBody.js';
 import { registerSecurityHeaders, securityHeaders } from './plugins/security.js';
-import { clientErrorHandler, frameworkErrorHandler, refuseOnSocket, registerEdgeGuards } from './plugins/edgeErrors.js';
+import { ANY_METHOD, clientErrorHandler, frameworkErrorHandler, refuseOnSocket, registerEdgeGuards } from './plugins/edgeErrors.js';
 import { upgradeRefusal } from './upgradeRefusals.js';
 import { registerCompression } from './plugins/compression.js';
 import { httpServerOptions } from './serverOptions.js';
@@ -129,6 +129,13 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHo
   await registerFileRoutes(app, fullCtx);
   await registerWebApp(app, { webDir: options.webDir, production: config.production });
 
+  // Node would answer an `Expect` other than 100-continue with a bare 417; RFC 9110 lets a server
+  // ignore an expectation it does not know, so the request is served as if it had none.
+  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => app.server.emit('request', request, response));
+  // Node would drop a CONNECT without a word: this is not a proxy.
+  app.server.on('connect', (_request: IncomingMessage, socket: Duplex) =>
+    refuseOnSocket(socket, { code: 'METHOD_NOT_ALLOWED', message: 'This server is not a proxy', extra: ANY_METHOD }, headers, app.log, 'connect'),
+  );
   app.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = upgradeRefusal(request);
     if (refusal) return refuseOnSocket(socket, refusal, headers, app.log, 'upgrade');

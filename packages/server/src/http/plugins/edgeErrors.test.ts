@@ -89,6 +89,14 @@ describe('router- and parser-level refusals follow the error contract', () => {
     assertProductError(badType, 415, 'UNSUPPORTED_MEDIA_TYPE', server, '415');
   });
 
+  it('an unknown Expect is ignored rather than answered with a bare 417; CONNECT is 405, not a silent drop', async () => {
+    const expect = await rawRequest(server.url, request('GET /health HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close'));
+    assert.equal(expect.status, 200, expect.text);
+    assert.equal(JSON.parse(expect.body).status, 'ok');
+    const connect = await rawRequest(server.url, request(`CONNECT ${MARKER}.example:443 HTTP/1.1\r\nHost: ${MARKER}.example:443`));
+    assertProductError(connect, 405, 'METHOD_NOT_ALLOWED', server, 'CONNECT');
+  });
+
   it('upgrade requests the gateway will not take are refused in the error format (ws would answer bare text)', async () => {
     const handshake = (line: string, extra: string) =>
       request(`${line}\r\nHost: x\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}`);

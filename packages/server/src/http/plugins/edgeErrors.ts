@@ -23,7 +23,7 @@ const REFUSAL_LINGER_MS = 1000;
 const REQUEST_LINE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ [^ ]+ HTTP\/1\.[01]\r?\n/;
 
 /** The methods the API uses anywhere: the parser failed, so the target resource is unknown. */
-const ANY_METHOD = { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' };
+export const ANY_METHOD = { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' };
 
 /** Node's parser and timeout errors, as one of our codes and a fixed message. */
 function parserRefusal(err: ConnectionError, requestTimeoutMs: number): SocketRefusal {
