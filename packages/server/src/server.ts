@@ -43,6 +43,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   try {
     const blobs = new LocalDiskBlobStore(path.join(config.dataDir, 'uploads'));
     ({ app, ctx } = await buildApp({ config, storage, clock, passwords, accessTokens, redis, blobs }, options));
+    // Connections that die while nobody waits on them (a PostgreSQL restart) are logged, not fatal.
+    storage.onFault = (message, err) => app.log.warn({ err }, message);
     if (redis && !(await waitForRedis(redis))) app.log.warn('Redis is not answering yet; /ready reports it until it does');
     if (config.seedDemo && (await seedDemo(ctx))) app.log.info('seeded demo data');
     await app.listen({ port: config.port, host: config.host });

@@ -3,6 +3,7 @@ import { WebSocket, type RawData } from 'ws';
 import { ClientFrame, CloseCodes, RealtimeLimits } from '@relaydesk/protocol';
 import Value from 'typebox/value';
 import { AppError } from '../errors.js';
+import { StorageFullError, isStorageFault } from '../storage/errors.js';
 import { presentMessage } from '../presenters/chat.js';
 import { sendMessage } from '../actions/messageSender.js';
 import { deleteMessage, editMessage } from '../actions/messageEditor.js';
@@ -222,7 +223,11 @@ export class Connection implements Transport {
       await this.handle(f);
     } catch (err) {
       if (err instanceof AppError) session.sendError(ref, err.code, err.message);
-      else {
+      else if (isStorageFault(err)) {
+        this.deps.ctx.logger.error({ err: err.cause, fault: err.name }, err.message);
+        const code = err instanceof StorageFullError ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE';
+        session.sendError(ref, code, 'Storage is not available at the moment; try again later', err.retryAfterSeconds * 1000);
+      } else {
         this.deps.ctx.logger.error({ err }, 'realtime operation failed');
         session.sendError(ref, 'INTERNAL', 'Something went wrong on our side');
       }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody, ErrorCode, FieldProblem } from '@relaydesk/protocol';
 import { AppError } from '../../errors.js';
+import { StorageFullError, isStorageFault } from '../../storage/errors.js';
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, status: number, code: ErrorCode, message: string, details?: FieldProblem[]) {
   const body: ErrorBody = { error: { code, message, requestId: request.id, ...(details ? { details } : {}) } };
@@ -52,6 +53,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof AppError) {
       return sendError(request, reply, err.status, err.code, err.message, err.details);
+    }
+    if (isStorageFault(err)) {
+      // The cause (SQLITE_FULL, 57P01, ECONNREFUSED ...) goes to the log, never to the client.
+      request.log.error({ err: err.cause, fault: err.name }, err.message);
+      reply.header('retry-after', String(err.retryAfterSeconds));
+      return err instanceof StorageFullError
+        ? sendError(request, reply, 503, 'STORAGE_FULL', 'The server is out of storage space; try again later')
+        : sendError(request, reply, 503, 'STORAGE_UNAVAILABLE', 'The database is not available at the moment; try again shortly');
     }
     if (err.validation) {
       return sendError(request, reply, 400, 'VALIDATION_FAILED', 'The request is not valid', fieldProblems(err.validation as AjvIssue[]));

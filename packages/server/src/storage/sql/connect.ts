@@ -7,6 +7,7 @@ import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { CommitTracker, DurableSqliteDialect } from './durableSqlite.js';
 import { WalSync } from './walSync.js';
+import { translatingFaults, type FaultReporter } from './faults.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -15,19 +16,25 @@ export interface Connection {
   dialect: Dialect;
   /** SQLite file databases: the WAL syncer that makes commits durable (see walSync.ts). */
   wal?: WalSync;
+  /** SQLite file databases: the database file. */
+  file?: string;
 }
 
-/** `postgres://` selects PostgreSQL; anything else is a SQLite file (created with its folder). */
-export function connect(databaseUrl: string | undefined, dataDir: string): Connection {
+/**
+ * `postgres://` selects PostgreSQL; anything else is a SQLite file (created with its folder).
+ * Faults of the database leave the storage as typed errors (see faults.ts); `report` hears of
+ * those that no caller is waiting for.
+ */
+export function connect(databaseUrl: string | undefined, dataDir: string, report: FaultReporter = () => undefined): Connection {
   if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) {
     // int8 (bigint) columns hold epoch-millisecond timestamps and counters, all far below 2^53.
     pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-    // An idle client that loses its connection (server restart, failover) emits 'error' on the
-    // pool; unheard, that would crash the process. The pool replaces the client on next use, and
-    // a query that fails meanwhile is reported where it ran (and by /ready).
-    pool.on('error', () => undefined);
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+    // A server that does not answer (as opposed to refusing) must not hold requests forever:
+    // past this, waiting for a connection fails as "storage unavailable".
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
+    survivesConnectionLoss(pool, report);
+    const dialect = translatingFaults(new PostgresDialect({ pool }), report);
+    return { db: new Kysely<Database>({ dialect }), dialect: 'postgres' };
   }
   const file = databaseUrl?.startsWith('sqlite://')
     ? databaseUrl.slice('sqlite://'.length)
@@ -39,11 +46,14 @@ export function connect(databaseUrl: string | undefined, dataDir: string): Conne
   // Deleted content is overwritten with zeros, not left in free space (a deleted message's text).
   sqlite.pragma('secure_delete = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // After SQLITE_FULL (and some I/O errors) SQLite may have ended the transaction itself.
+  const inTransaction = () => sqlite.inTransaction;
   if (file === ':memory:' || journal !== 'wal') {
     // No WAL to sync (an in-memory database, or a file system without shared memory): every
     // COMMIT syncs itself, stalls and all.
     sqlite.pragma('synchronous = FULL');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite' };
+    const dialect = translatingFaults(new SqliteDialect({ database: withStatementCache(sqlite) }), report, inTransaction);
+    return { db: new Kysely<Database>({ dialect }), dialect: 'sqlite', ...(file === ':memory:' ? {} : { file }) };
   }
   // A commit is on disk before anyone hears of it (promise 1), even across power loss: NORMAL
   // leaves the WAL unsynced at COMMIT and WalSync fsyncs it off the event loop before the caller
@@ -51,8 +61,25 @@ export function connect(databaseUrl: string | undefined, dataDir: string): Conne
   sqlite.pragma('synchronous = NORMAL');
   const wal = WalSync.open(file, stopOnLostWrites);
   const commits = new CommitTracker(sqlite, wal);
-  const dialect = new DurableSqliteDialect({ database: withStatementCache(sqlite, commits) }, commits);
-  return { db: new Kysely<Database>({ dialect }), dialect: 'sqlite', wal };
+  const dialect = translatingFaults(new DurableSqliteDialect({ database: withStatementCache(sqlite, commits) }, commits), report, inTransaction);
+  return { db: new Kysely<Database>({ dialect }), dialect: 'sqlite', wal, file };
+}
+
+/**
+ * A pooled client whose connection dies (a PostgreSQL restart or crash, `pg_ctl stop -m fast`,
+ * a failover) emits 'error'. pg-pool listens only while the client is idle; one checked out by a
+ * query has nobody listening, and an unheard 'error' event ends the process. So every client
+ * gets a listener of its own when it connects. The query that was running fails on its own (as
+ * "storage unavailable"), and the pool drops the dead client when it is released and connects
+ * afresh on next use: no restart of RelayDesk is needed once the database is back.
+ */
+function survivesConnectionLoss(pool: pg.Pool, report: FaultReporter): void {
+  pool.on('connect', (client) => {
+    client.on('error', (err) => report('PostgreSQL connection lost', err));
+  });
+  // pg-pool re-emits an idle client's 'error' here once it has dropped the client; the client's
+  // own listener above has reported it already.
+  pool.on('error', () => undefined);
 }
 
 /**

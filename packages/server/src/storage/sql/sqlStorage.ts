@@ -1,8 +1,11 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Storage } from '../port.js';
 import type { Database } from './schema.js';
 import { connect, migrateToLatest, type Dialect } from './connect.js';
 import type { WalSync } from './walSync.js';
+import { classifyStorageError, type FaultReporter } from './faults.js';
 import { SqlUserStore } from './userStore.js';
 import { SqlSessionStore } from './sessionStore.js';
 import { SqlWsTicketStore } from './wsTicketStore.js';
@@ -16,6 +19,13 @@ import { SqlFileStore } from './fileStore.js';
 
 /** How stale SQLite's search indexes may get between searches (a search brings them up to date first). */
 const INDEX_EVERY_MS = 200;
+
+/**
+ * What /ready writes next to a SQLite database to see whether the disk has room: `select 1`
+ * still succeeds on a full disk. 64 KiB is about what one message's transaction adds to the WAL.
+ */
+const PROBE = Buffer.alloc(64 * 1024);
+let probes = 0;
 
 /** The storage port on Kysely: one set of queries for SQLite and PostgreSQL. */
 export class SqlStorage implements Storage {
@@ -36,6 +46,8 @@ export class SqlStorage implements Storage {
     private readonly inTransaction: boolean,
     /** SQLite: the WAL syncer behind every commit (its `syncs` counter shows group commit at work). */
     readonly wal?: WalSync,
+    /** SQLite: the database file, whose disk `ping` checks for room. */
+    private readonly file?: string,
   ) {
     this.users = new SqlUserStore(db);
     this.sessions = new SqlSessionStore(db);
@@ -49,16 +61,23 @@ export class SqlStorage implements Storage {
     this.files = new SqlFileStore(db);
   }
 
+  /**
+   * Told of database faults that no request is waiting for (a pooled connection dying, a rollback
+   * that failed); the server points it at its log once it has one.
+   */
+  onFault: FaultReporter = () => undefined;
+
   /** Connects and migrates to the latest schema before anything can use it. */
   static async open(databaseUrl: string | undefined, dataDir: string): Promise<SqlStorage> {
-    const conn = connect(databaseUrl, dataDir);
+    const reporter: { storage?: SqlStorage } = {};
+    const conn = connect(databaseUrl, dataDir, (message, err) => reporter.storage?.onFault(message, err));
     try {
       await migrateToLatest(conn.db);
     } catch (err) {
       await conn.db.destroy();
       throw err;
     }
-    const storage = new SqlStorage(conn.db, conn.dialect, false, conn.wal);
+    const storage = (reporter.storage = new SqlStorage(conn.db, conn.dialect, false, conn.wal, conn.file));
     if (conn.dialect === 'sqlite') storage.indexSearchInBackground();
     return storage;
   }
@@ -88,11 +107,21 @@ export class SqlStorage implements Storage {
   transaction<T>(work: (tx: Storage) => Promise<T>): Promise<T> {
     // Already inside one: join it (Kysely has no nested transactions).
     if (this.inTransaction) return work(this);
-    return this.db.transaction().execute((trx) => work(new SqlStorage(trx, this.dialect, true, this.wal)));
+    return this.db.transaction().execute((trx) => work(new SqlStorage(trx, this.dialect, true, this.wal, this.file)));
   }
 
+  /** The database answers and, for SQLite, its disk has room; throws a storage fault if not. */
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
+    if (!this.file) return;
+    const probe = path.join(path.dirname(this.file), `.ready-probe-${process.pid}-${probes++}`);
+    try {
+      await fs.writeFile(probe, PROBE);
+    } catch (err) {
+      throw classifyStorageError(err) ?? err;
+    } finally {
+      await fs.rm(probe, { force: true });
+    }
   }
 
   async close(): Promise<void> {

@@ -87,7 +87,8 @@ export class WalSync {
       if (err) {
         // After a failed fsync the kernel may have dropped the dirty pages: what is on disk is
         // unknown, so no write is acknowledged from now on (PostgreSQL stops for the same reason).
-        this.failure = new Error(`fsync of the SQLite WAL failed: ${err.message}`);
+        // The errno (ENOSPC, EIO ...) stays on the cause, where the storage boundary classifies it.
+        this.failure = new Error(`fsync of the SQLite WAL failed: ${err.message}`, { cause: err });
         for (const w of this.waiters.splice(0)) w.reject(this.failure);
         this.onFailure(this.failure);
         return;

@@ -2,26 +2,32 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
 import type { Metrics } from '../../../observability/metrics.js';
 import { sendError } from '../../plugins/errors.js';
+import { StorageFullError } from '../../../storage/errors.js';
 
 /** Liveness, readiness and metrics: unauthenticated, never rate limited, cheap. */
 export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): void {
   app.get('/health', async () => ({ status: 'ok' }));
 
+  /**
+   * Ready when every dependency answers: the database runs a query (and, for SQLite, writes to
+   * its disk, so that a full disk shows: reads still work there). A 503 names what fails and why,
+   * without internals; the log has the cause.
+   */
   app.get('/ready', async (request, reply) => {
     const checks: Record<string, () => Promise<unknown>> = { database: () => ctx.storage.ping() };
     if (ctx.redis) checks.redis = () => ctx.redis!.ping();
-    const failing: string[] = [];
+    const failing: { field: string; message: string }[] = [];
     for (const [name, check] of Object.entries(checks)) {
       try {
         await withTimeout(check(), 2000);
       } catch (err) {
-        request.log.warn({ err, check: name }, 'readiness check failed');
-        failing.push(name);
+        request.log.warn({ err: err instanceof Error && err.cause ? err.cause : err, check: name }, 'readiness check failed');
+        failing.push({ field: name, message: err instanceof StorageFullError ? 'full' : 'unreachable' });
       }
     }
     if (failing.length > 0) {
-      return sendError(request, reply, 503, 'NOT_READY', `Not ready: ${failing.join(', ')} not answering`,
-        failing.map((field) => ({ field, message: 'unreachable' })));
+      reply.header('retry-after', '5');
+      return sendError(request, reply, 503, 'NOT_READY', `Not ready: ${failing.map((f) => `${f.field} ${f.message}`).join(', ')}`, failing);
     }
     return { status: 'ready', checks: Object.fromEntries(Object.keys(checks).map((k) => [k, 'ok'])) };
   });
