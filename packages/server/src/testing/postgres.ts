@@ -12,7 +12,15 @@ import pg from 'pg';
  */
 export interface PgCluster {
   adminUrl: string;
+  /** Stops the server for good and deletes its data. */
   stop(): Promise<void>;
+  /**
+   * Stops the server and keeps its data, as `pg_ctl stop -m fast` (SIGINT: sessions are ended
+   * with 57P01) or `-m immediate` (SIGQUIT: a crash, recovered from the WAL on the next start).
+   */
+  halt(mode: 'fast' | 'immediate'): Promise<void>;
+  /** Starts it again on the same port and data, after `halt`; resolves once it accepts connections. */
+  resume(): Promise<void>;
 }
 
 function findBinDir(): string {
@@ -51,7 +59,11 @@ async function waitUntilReady(url: string, child: ChildProcess, log: () => strin
   }
 }
 
-export async function startPostgres(): Promise<PgCluster> {
+/**
+ * `crashSafe`: commits wait for their WAL to be written (synchronous_commit = on), so a crash of
+ * PostgreSQL (not of the machine: fsync stays off) loses no acknowledged commit.
+ */
+export async function startPostgres(options: { crashSafe?: boolean } = {}): Promise<PgCluster> {
   const bin = findBinDir();
   const user = runAs();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-pg-'));
@@ -66,22 +78,32 @@ export async function startPostgres(): Promise<PgCluster> {
   });
   const port = await freePort();
   let output = '';
-  const child = spawn(
-    path.join(bin, 'postgres'),
-    ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
-    { ...user, env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const launch = () => {
+    const child = spawn(
+      path.join(bin, 'postgres'),
+      ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', `synchronous_commit=${options.crashSafe ? 'on' : 'off'}`,
+        '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+      { ...user, env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    return child;
+  };
+  let child = launch();
   const adminUrl = `postgres://relaydesk@127.0.0.1:${port}/postgres`;
+  const halt = async (mode: 'fast' | 'immediate') => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
+    await exited;
+  };
   const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGINT'); // "fast" shutdown
-      await exited;
-    }
+    await halt('fast');
     fs.rmSync(dir, { recursive: true, force: true });
+  };
+  const resume = async () => {
+    child = launch();
+    await waitUntilReady(adminUrl, child, () => output);
   };
   try {
     await waitUntilReady(adminUrl, child, () => output);
@@ -89,7 +111,7 @@ export async function startPostgres(): Promise<PgCluster> {
     await stop();
     throw err;
   }
-  return { adminUrl, stop };
+  return { adminUrl, stop, halt, resume };
 }
 
 export interface TestDatabase {
