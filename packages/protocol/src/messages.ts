@@ -80,9 +80,20 @@ export const MessagePage = Type.Object({
   hasMoreAfter: Type.Boolean(),
 });
 
+/**
+ * A message body as sent. The limit is 10,000 code points after NFC normalisation and trimming
+ * (server: actions/messageBody.ts); the raw cap is higher because padding and combining sequences
+ * compose away. The API document states the limit that counts (`x-max-length-normalised`).
+ */
+const MessageBodyInput = Type.String({
+  maxLength: MessageLimits.rawBodyMax,
+  'x-max-length-normalised': MessageLimits.bodyMax,
+  description: '1–10,000 Unicode code points after NFC normalisation and trimming; no control characters but \\n and \\t.',
+});
+
 export const SendMessageRequest = Type.Object(
   {
-    body: Type.String({ maxLength: MessageLimits.rawBodyMax }),
+    body: MessageBodyInput,
     /** Chosen by the client (a UUID): a retried send with the same id returns the same message. */
     clientMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:.-]+$' })),
     threadRootId: Type.Optional(Id),
@@ -93,7 +104,7 @@ export const SendMessageRequest = Type.Object(
 );
 export type SendMessageRequest = Type.Static<typeof SendMessageRequest>;
 
-export const EditMessageRequest = Type.Object({ body: Type.String({ maxLength: MessageLimits.rawBodyMax }) }, { additionalProperties: false });
+export const EditMessageRequest = Type.Object({ body: MessageBodyInput }, { additionalProperties: false });
 
 export const HistoryQuery = Type.Object(
   {

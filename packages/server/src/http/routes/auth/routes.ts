@@ -1,18 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
-import {
-  AuthResponse,
-  ChangePasswordRequest,
-  IdParams,
-  LoginRequest,
-  RefreshRequest,
-  LogoutRequest,
-  RegisterRequest,
-  SessionList,
-  TokenResponse,
-  WsTicketResponse,
-} from '@relaydesk/protocol';
+import type { LoginRequest } from '@relaydesk/protocol';
 import type { AppContext } from '../../../context.js';
 import type { Metrics } from '../../../observability/metrics.js';
 import type { RateLimits } from '../../../rateLimit/limiters.js';
@@ -30,6 +18,7 @@ import { assertAllowedOrigin, principalOf } from '../../plugins/authentication.j
 import { enforceLimit } from '../../plugins/rateLimit.js';
 import { emptyBodyAsObject } from '../../emptyBody.js';
 import { REFRESH_COOKIE, clearSessionCookies, setSessionCookies } from '../../authCookies.js';
+import { authSchemas } from './schemas.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const clientInfo = (request: FastifyRequest) => ({ userAgent: request.headers['user-agent'] ?? null, ip: request.ip });
@@ -73,7 +62,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limits
 
   r.post(
     '/api/v1/auth/register',
-    { schema: { body: RegisterRequest, response: { 201: AuthResponse } }, config: { csrf: false } },
+    { schema: authSchemas.register, config: { csrf: false } },
     async (request, reply) => {
       refuseForeignOrigin(request);
       const user = await registerUser(ctx, request.body);
@@ -85,7 +74,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limits
 
   r.post(
     '/api/v1/auth/login',
-    { schema: { body: LoginRequest, response: { 200: AuthResponse } }, config: { csrf: false } },
+    { schema: authSchemas.login, config: { csrf: false } },
     async (request, reply) => {
       const { user, tokens } = await login(request, reply, request.body);
       return signIn(reply, user, tokens);
@@ -94,7 +83,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limits
 
   r.post(
     '/api/v1/auth/token',
-    { schema: { body: LoginRequest, response: { 200: TokenResponse } }, config: { csrf: false } },
+    { schema: authSchemas.issueTokens, config: { csrf: false } },
     async (request, reply) => {
       const { user, tokens } = await login(request, reply, request.body);
       return tokenBody(user, tokens);
@@ -104,7 +93,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limits
   r.post(
     '/api/v1/auth/refresh',
     {
-      schema: { body: RefreshRequest, response: { 200: Type.Union([TokenResponse, AuthResponse]) } },
+      schema: authSchemas.refreshSession,
       preValidation: emptyBodyAsObject,
     },
     async (request, reply) => {
@@ -123,7 +112,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limits
     },
   );
 
-  r.post('/api/v1/auth/logout', { schema: { body: LogoutRequest }, preValidation: emptyBodyAsObject }, async (request, reply) => {
+  r.post('/api/v1/auth/logout', { schema: authSchemas.logout, preValidation: emptyBodyAsObject }, async (request, reply) => {
     const token = request.credentials.accessToken;
     if (token) {
       const verified = await ctx.accessTokens.verify(token);
@@ -138,28 +127,28 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limits
     return reply.code(204).send();
   });
 
-  r.get('/api/v1/auth/me', { schema: { response: { 200: AuthResponse } }, config: { auth: 'required' } }, async (request) => ({
+  r.get('/api/v1/auth/me', { schema: authSchemas.getCurrentUser, config: { auth: 'required' } }, async (request) => ({
     user: presentUser(principalOf(request).user),
   }));
 
-  r.get('/api/v1/auth/sessions', { schema: { response: { 200: SessionList } }, config: { auth: 'required' } }, async (request) => {
+  r.get('/api/v1/auth/sessions', { schema: authSchemas.listSessions, config: { auth: 'required' } }, async (request) => {
     const who = principalOf(request);
     const sessions = await listSessions(ctx, who.user.id);
     return { sessions: sessions.map((s) => presentSession(s, who.sessionId)) };
   });
 
-  r.delete('/api/v1/auth/sessions/:id', { schema: { params: IdParams }, config: { auth: 'required' } }, async (request, reply) => {
+  r.delete('/api/v1/auth/sessions/:id', { schema: authSchemas.revokeSession, config: { auth: 'required' } }, async (request, reply) => {
     await revokeSession(ctx, principalOf(request).user.id, request.params.id);
     return reply.code(204).send();
   });
 
-  r.post('/api/v1/auth/password', { schema: { body: ChangePasswordRequest }, config: { auth: 'required' } }, async (request, reply) => {
+  r.post('/api/v1/auth/password', { schema: authSchemas.changePassword, config: { auth: 'required' } }, async (request, reply) => {
     const { currentPassword, newPassword } = request.body;
     await changePassword(ctx, principalOf(request), currentPassword, newPassword, accountThrottle(reply));
     return reply.code(204).send();
   });
 
-  r.post('/api/v1/auth/ws-ticket', { schema: { response: { 200: WsTicketResponse } }, config: { auth: 'required' } }, async (request) => {
+  r.post('/api/v1/auth/ws-ticket', { schema: authSchemas.issueWsTicket, config: { auth: 'required' } }, async (request) => {
     const { ticket, expiresAt } = await issueWsTicket(ctx, principalOf(request));
     return { ticket, expiresAt: iso(expiresAt) };
   });

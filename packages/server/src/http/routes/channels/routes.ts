@@ -1,25 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
-import {
-  AddMemberRequest,
-  Channel,
-  ChannelMemberList,
-  ChannelMemberParams,
-  ChannelParams,
-  EventPage,
-  EventsQuery,
-  HistoryQuery,
-  MarkReadRequest,
-  Message,
-  MessagePage,
-  ReadState,
-  SendMessageRequest,
-  UpdateChannelRequest,
-} from '@relaydesk/protocol';
 import type { AppContext } from '../../../context.js';
 import { principalOf } from '../../plugins/authentication.js';
 import { emptyBodyAsObject } from '../../emptyBody.js';
+import { channelSchemas } from './schemas.js';
 import { accessChannel } from '../../../policies/channelAccess.js';
 import { setArchived, updateChannel } from '../../../actions/channelUpdater.js';
 import { addChannelMember, joinChannel, removeChannelMember } from '../../../actions/channelMembership.js';
@@ -30,7 +14,6 @@ import { markRead } from '../../../actions/readState.js';
 import { startTyping } from '../../../actions/typing.js';
 import { presentChannel, presentMessages } from '../../../presenters/chat.js';
 
-const tags = ['channels'];
 const auth = { auth: 'required' as const };
 const member = (m: { userId: string; username: string; displayName: string; joinedAt: number }) => ({
   userId: m.userId,
@@ -48,13 +31,13 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: AppContext): vo
     return presentChannel(channel, channelMember !== undefined, conversation ? await ctx.storage.channels.memberIds(channel.id) : undefined);
   };
 
-  r.get('/api/v1/channels/:channelId', { schema: { tags, params: ChannelParams, response: { 200: Channel } }, config: auth }, async (request) =>
+  r.get('/api/v1/channels/:channelId', { schema: channelSchemas.getChannel, config: auth }, async (request) =>
     view(me(request), request.params.channelId),
   );
 
   r.patch(
     '/api/v1/channels/:channelId',
-    { schema: { tags, params: ChannelParams, body: UpdateChannelRequest, response: { 200: Channel } }, config: auth },
+    { schema: channelSchemas.updateChannel, config: auth },
     async (request) => {
       await updateChannel(ctx, me(request), request.params.channelId, request.body);
       return view(me(request), request.params.channelId);
@@ -62,41 +45,41 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: AppContext): vo
   );
 
   for (const [action, archived] of [['archive', true], ['unarchive', false]] as const) {
-    r.post(`/api/v1/channels/:channelId/${action}`, { schema: { tags, params: ChannelParams, response: { 200: Channel } }, config: auth }, async (request) => {
+    r.post(`/api/v1/channels/:channelId/${action}`, { schema: archived ? channelSchemas.archiveChannel : channelSchemas.unarchiveChannel, config: auth }, async (request) => {
       await setArchived(ctx, me(request), request.params.channelId, archived);
       return view(me(request), request.params.channelId);
     });
   }
 
-  r.post('/api/v1/channels/:channelId/join', { schema: { tags, params: ChannelParams, response: { 200: Channel } }, config: auth }, async (request) => {
+  r.post('/api/v1/channels/:channelId/join', { schema: channelSchemas.joinChannel, config: auth }, async (request) => {
     await joinChannel(ctx, me(request), request.params.channelId);
     return view(me(request), request.params.channelId);
   });
 
-  r.post('/api/v1/channels/:channelId/leave', { schema: { tags, params: ChannelParams }, config: auth }, async (request, reply) => {
+  r.post('/api/v1/channels/:channelId/leave', { schema: channelSchemas.leaveChannel, config: auth }, async (request, reply) => {
     await removeChannelMember(ctx, me(request), request.params.channelId, me(request));
     return reply.code(204).send();
   });
 
-  r.get('/api/v1/channels/:channelId/members', { schema: { tags, params: ChannelParams, response: { 200: ChannelMemberList } }, config: auth }, async (request) => {
+  r.get('/api/v1/channels/:channelId/members', { schema: channelSchemas.listChannelMembers, config: auth }, async (request) => {
     await accessChannel(ctx, me(request), request.params.channelId);
     const members = await ctx.storage.channels.listMembers(request.params.channelId);
     return { members: members.map(member) };
   });
 
-  r.post('/api/v1/channels/:channelId/members', { schema: { tags, params: ChannelParams, body: AddMemberRequest }, config: auth }, async (request, reply) => {
+  r.post('/api/v1/channels/:channelId/members', { schema: channelSchemas.addChannelMember, config: auth }, async (request, reply) => {
     await addChannelMember(ctx, me(request), request.params.channelId, request.body.userId);
     return reply.code(204).send();
   });
 
-  r.delete('/api/v1/channels/:channelId/members/:userId', { schema: { tags, params: ChannelMemberParams }, config: auth }, async (request, reply) => {
+  r.delete('/api/v1/channels/:channelId/members/:userId', { schema: channelSchemas.removeChannelMember, config: auth }, async (request, reply) => {
     await removeChannelMember(ctx, me(request), request.params.channelId, request.params.userId);
     return reply.code(204).send();
   });
 
   r.post(
     '/api/v1/channels/:channelId/messages',
-    { schema: { tags: ['messages'], params: ChannelParams, body: SendMessageRequest, response: { 200: Message, 201: Message } }, config: auth },
+    { schema: channelSchemas.sendMessage, config: auth },
     async (request, reply) => {
       const { view, created } = await sendMessage(ctx, me(request), request.params.channelId, request.body);
       return reply.code(created ? 201 : 200).send(view);
@@ -105,7 +88,7 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: AppContext): vo
 
   r.get(
     '/api/v1/channels/:channelId/messages',
-    { schema: { tags: ['messages'], params: ChannelParams, querystring: HistoryQuery, response: { 200: MessagePage } }, config: auth },
+    { schema: channelSchemas.listMessages, config: auth },
     async (request) => {
       const page = await readHistory(ctx, me(request), request.params.channelId, request.query);
       return { messages: await presentMessages(ctx.storage, page.messages), hasMoreBefore: page.hasMoreBefore, hasMoreAfter: page.hasMoreAfter };
@@ -114,7 +97,7 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: AppContext): vo
 
   r.get(
     '/api/v1/channels/:channelId/events',
-    { schema: { tags, params: ChannelParams, querystring: EventsQuery, response: { 200: EventPage } }, config: auth },
+    { schema: channelSchemas.listChannelEvents, config: auth },
     async (request, reply) => {
       const json = await readEventsJson(ctx, me(request), request.params.channelId, request.query.after, request.query.limit);
       // Already JSON (UTF-8 bytes): a Buffer skips the schema serializer (the schema still documents it).
@@ -124,18 +107,18 @@ export function registerChannelRoutes(app: FastifyInstance, ctx: AppContext): vo
 
   r.get(
     '/api/v1/channels/:channelId/pins',
-    { schema: { tags: ['messages'], params: ChannelParams, response: { 200: Type.Object({ messages: Type.Array(Message) }) } }, config: auth },
+    { schema: channelSchemas.listPins, config: auth },
     async (request) => ({ messages: await presentMessages(ctx.storage, await listPins(ctx, me(request), request.params.channelId)) }),
   );
 
-  r.post('/api/v1/channels/:channelId/typing', { schema: { tags, params: ChannelParams }, config: auth }, async (request, reply) => {
+  r.post('/api/v1/channels/:channelId/typing', { schema: channelSchemas.startTyping, config: auth }, async (request, reply) => {
     await startTyping(ctx, me(request), request.params.channelId);
     return reply.code(204).send();
   });
 
   r.post(
     '/api/v1/channels/:channelId/read',
-    { schema: { tags, params: ChannelParams, body: MarkReadRequest, response: { 200: ReadState } }, config: auth, preValidation: emptyBodyAsObject },
+    { schema: channelSchemas.markRead, config: auth, preValidation: emptyBodyAsObject },
     async (request) => ({
       channelId: request.params.channelId,
       lastReadSeq: await markRead(ctx, me(request), request.params.channelId, request.body.seq),

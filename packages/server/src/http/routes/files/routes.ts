@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
-import { ChannelParams, FileInfo, FileParams } from '@relaydesk/protocol';
 import type { AppContext } from '../../../context.js';
 import { principalOf } from '../../plugins/authentication.js';
 import { AppError } from '../../../errors.js';
@@ -10,8 +8,10 @@ import { uploadFile } from '../../../actions/fileUploader.js';
 import { readableFile } from '../../../actions/fileAccess.js';
 import { presentFile } from '../../../presenters/files.js';
 import { sendFile, type Variant } from './download.js';
+import { fileSchemas } from './schemas.js';
 
-const tags = ['files'];
+const variantSchemas = { content: fileSchemas.downloadFile, thumbnail: fileSchemas.downloadThumbnail, preview: fileSchemas.downloadPreview };
+
 const auth = { auth: 'required' as const };
 
 /**
@@ -30,12 +30,7 @@ export async function registerFileRoutes(app: FastifyInstance, ctx: AppContext):
     r.post(
       '/api/v1/channels/:channelId/files',
       {
-        schema: {
-          tags,
-          params: ChannelParams,
-          querystring: Type.Object({ durationMs: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
-          response: { 201: FileInfo },
-        },
+        schema: fileSchemas.uploadFile,
         config: auth,
       },
       async (request, reply) => {
@@ -64,12 +59,12 @@ export async function registerFileRoutes(app: FastifyInstance, ctx: AppContext):
       },
     );
 
-    r.get('/api/v1/files/:fileId', { schema: { tags, params: FileParams, response: { 200: FileInfo } }, config: auth }, async (request) =>
+    r.get('/api/v1/files/:fileId', { schema: fileSchemas.getFile, config: auth }, async (request) =>
       presentFile(await readableFile(ctx, principalOf(request).user.id, request.params.fileId)),
     );
 
     for (const variant of ['content', 'thumbnail', 'preview'] as const satisfies readonly Variant[]) {
-      r.get(`/api/v1/files/:fileId/${variant}`, { schema: { tags, params: FileParams }, config: auth }, async (request, reply) => {
+      r.get(`/api/v1/files/:fileId/${variant}`, { schema: variantSchemas[variant], config: auth }, async (request, reply) => {
         const file = await readableFile(ctx, principalOf(request).user.id, request.params.fileId);
         return sendFile(ctx, request, reply, file, variant);
       });

@@ -1,12 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { BlockList, UnreadList, UserParams } from '@relaydesk/protocol';
 import type { AppContext } from '../../../context.js';
 import { principalOf } from '../../plugins/authentication.js';
 import { listUnreads } from '../../../actions/readState.js';
 import { listBlocked, setBlocked } from '../../../actions/blocks.js';
+import { meSchemas } from './schemas.js';
 
-const tags = ['me'];
 const auth = { auth: 'required' as const };
 
 /** The caller's own state across workspaces: unread counts and the private block list. */
@@ -14,16 +13,16 @@ export function registerMeRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const me = (request: Parameters<typeof principalOf>[0]) => principalOf(request).user.id;
 
-  r.get('/api/v1/me/unreads', { schema: { tags, response: { 200: UnreadList } }, config: auth }, async (request) => ({
+  r.get('/api/v1/me/unreads', { schema: meSchemas.listUnreads, config: auth }, async (request) => ({
     unreads: await listUnreads(ctx, me(request)),
   }));
 
-  r.get('/api/v1/me/blocks', { schema: { tags, response: { 200: BlockList } }, config: auth }, async (request) => ({
+  r.get('/api/v1/me/blocks', { schema: meSchemas.listBlocks, config: auth }, async (request) => ({
     blockedUserIds: await listBlocked(ctx, me(request)),
   }));
 
   for (const [method, blocked] of [['put', true], ['delete', false]] as const) {
-    r[method]('/api/v1/me/blocks/:userId', { schema: { tags, params: UserParams }, config: auth }, async (request, reply) => {
+    r[method]('/api/v1/me/blocks/:userId', { schema: blocked ? meSchemas.blockUser : meSchemas.unblockUser, config: auth }, async (request, reply) => {
       await setBlocked(ctx, me(request), request.params.userId, blocked);
       return reply.code(204).send();
     });

@@ -1,7 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
-import { EditHistory, EditMessageRequest, Message, MessageParams, ReactionParams, ReceiptList, RepliesQuery } from '@relaydesk/protocol';
 import type { AppContext } from '../../../context.js';
 import { principalOf } from '../../plugins/authentication.js';
 import { accessMessage } from '../../../policies/channelAccess.js';
@@ -11,31 +9,31 @@ import { setReaction } from '../../../actions/reactions.js';
 import { setPinned } from '../../../actions/pins.js';
 import { readReceipts } from '../../../actions/readState.js';
 import { presentMessage, presentMessages } from '../../../presenters/chat.js';
+import { messageSchemas } from './schemas.js';
 
-const tags = ['messages'];
 const auth = { auth: 'required' as const };
 
 export function registerMessageRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const me = (request: Parameters<typeof principalOf>[0]) => principalOf(request).user.id;
 
-  r.get('/api/v1/messages/:messageId', { schema: { tags, params: MessageParams, response: { 200: Message } }, config: auth }, async (request) => {
+  r.get('/api/v1/messages/:messageId', { schema: messageSchemas.getMessage, config: auth }, async (request) => {
     const { message } = await accessMessage(ctx, me(request), request.params.messageId);
     return presentMessage(ctx.storage, message);
   });
 
   r.patch(
     '/api/v1/messages/:messageId',
-    { schema: { tags, params: MessageParams, body: EditMessageRequest, response: { 200: Message } }, config: auth },
+    { schema: messageSchemas.editMessage, config: auth },
     async (request) => presentMessage(ctx.storage, await editMessage(ctx, me(request), request.params.messageId, request.body.body)),
   );
 
-  r.delete('/api/v1/messages/:messageId', { schema: { tags, params: MessageParams }, config: auth }, async (request, reply) => {
+  r.delete('/api/v1/messages/:messageId', { schema: messageSchemas.deleteMessage, config: auth }, async (request, reply) => {
     await deleteMessage(ctx, me(request), request.params.messageId);
     return reply.code(204).send();
   });
 
-  r.get('/api/v1/messages/:messageId/edits', { schema: { tags, params: MessageParams, response: { 200: EditHistory } }, config: auth }, async (request) => {
+  r.get('/api/v1/messages/:messageId/edits', { schema: messageSchemas.listMessageEdits, config: auth }, async (request) => {
     const edits = await readEdits(ctx, me(request), request.params.messageId);
     return { edits: edits.map((e) => ({ body: e.body, editedAt: new Date(e.editedAt).toISOString() })) };
   });
@@ -43,12 +41,7 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: AppContext): vo
   r.get(
     '/api/v1/messages/:messageId/replies',
     {
-      schema: {
-        tags,
-        params: MessageParams,
-        querystring: RepliesQuery,
-        response: { 200: Type.Object({ root: Message, replies: Type.Array(Message), hasMore: Type.Boolean() }) },
-      },
+      schema: messageSchemas.listReplies,
       config: auth,
     },
     async (request) => {
@@ -58,17 +51,17 @@ export function registerMessageRoutes(app: FastifyInstance, ctx: AppContext): vo
   );
 
   for (const [method, present] of [['put', true], ['delete', false]] as const) {
-    r[method]('/api/v1/messages/:messageId/reactions/:emoji', { schema: { tags, params: ReactionParams }, config: auth }, async (request, reply) => {
+    r[method]('/api/v1/messages/:messageId/reactions/:emoji', { schema: present ? messageSchemas.addReaction : messageSchemas.removeReaction, config: auth }, async (request, reply) => {
       await setReaction(ctx, me(request), request.params.messageId, request.params.emoji, present);
       return reply.code(204).send();
     });
-    r[method]('/api/v1/messages/:messageId/pin', { schema: { tags, params: MessageParams }, config: auth }, async (request, reply) => {
+    r[method]('/api/v1/messages/:messageId/pin', { schema: present ? messageSchemas.pinMessage : messageSchemas.unpinMessage, config: auth }, async (request, reply) => {
       await setPinned(ctx, me(request), request.params.messageId, present);
       return reply.code(204).send();
     });
   }
 
-  r.get('/api/v1/messages/:messageId/receipts', { schema: { tags, params: MessageParams, response: { 200: ReceiptList } }, config: auth }, async (request) => {
+  r.get('/api/v1/messages/:messageId/receipts', { schema: messageSchemas.listReceipts, config: auth }, async (request) => {
     const readers = await readReceipts(ctx, me(request), request.params.messageId);
     return { readBy: readers.map((m) => ({ userId: m.userId, username: m.username, displayName: m.displayName })) };
   });

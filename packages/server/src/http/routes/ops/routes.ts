@@ -3,17 +3,18 @@ import type { AppContext } from '../../../context.js';
 import type { Metrics } from '../../../observability/metrics.js';
 import { sendError } from '../../plugins/errors.js';
 import { StorageFullError } from '../../../storage/errors.js';
+import { opsSchemas } from './schemas.js';
 
 /** Liveness, readiness and metrics: unauthenticated, never rate limited, cheap. */
 export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, metrics: Metrics): void {
-  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/health', { schema: opsSchemas.getHealth }, async () => ({ status: 'ok' }));
 
   /**
    * Ready when every dependency answers: the database runs a query (and, for SQLite, writes to
    * its disk, so that a full disk shows: reads still work there). A 503 names what fails and why,
    * without internals; the log has the cause.
    */
-  app.get('/ready', async (request, reply) => {
+  app.get('/ready', { schema: opsSchemas.getReadiness }, async (request, reply) => {
     const checks: Record<string, () => Promise<unknown>> = { database: () => ctx.storage.ping() };
     if (ctx.redis) checks.redis = () => ctx.redis!.ping();
     const failing: { field: string; message: string }[] = [];
@@ -32,7 +33,7 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, metrics
     return { status: 'ready', checks: Object.fromEntries(Object.keys(checks).map((k) => [k, 'ok'])) };
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { schema: opsSchemas.getMetrics }, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -2,11 +2,12 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Value from 'typebox/value';
-import { ResumePositions, StreamQuery } from '@relaydesk/protocol';
+import { ResumePositions } from '@relaydesk/protocol';
 import type { AppContext } from '../../../context.js';
 import type { Gateway } from '../../../realtime/gateway.js';
 import { AppError } from '../../../errors.js';
 import { assertAllowedOrigin, principalOf } from '../../plugins/authentication.js';
+import { realtimeSchemas } from './schemas.js';
 
 /** Seconds a refused client (connection cap, too many streams starting) should wait before trying again. */
 const RETRY_AFTER_SECONDS = 5;
@@ -37,11 +38,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, ctx: AppContext, ga
   r.get(
     '/api/v1/realtime/stream',
     {
-      schema: {
-        tags: ['realtime'],
-        description: 'Server-Sent Events: the WebSocket server frames as `data: <json>` lines (docs/protocol.md). `resume` is a URL-encoded JSON object {channelId: lastSeq}.',
-        querystring: StreamQuery,
-      },
+      schema: realtimeSchemas.openEventStream,
       config: { auth: 'required' },
     },
     async (request, reply) => {

@@ -1,31 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import {
-  AcceptInviteRequest,
-  Channel,
-  ChannelList,
-  ChangeRoleRequest,
-  CreateChannelRequest,
-  CreateInviteRequest,
-  CreateWorkspaceRequest,
-  CreatedInvite,
-  InviteList,
-  MemberList,
-  OpenConversationRequest,
-  PresenceList,
-  WorkspaceStats,
-  SearchQuery,
-  SearchResults,
-  RenameWorkspaceRequest,
-  Workspace,
-  WorkspaceInviteParams,
-  WorkspaceList,
-  WorkspaceMemberParams,
-  WorkspaceParams,
-} from '@relaydesk/protocol';
 import type { AppContext } from '../../../context.js';
 import { principalOf } from '../../plugins/authentication.js';
 import { emptyBodyAsObject } from '../../emptyBody.js';
+import { workspaceSchemas } from './schemas.js';
 import { accessWorkspace } from '../../../policies/workspaceAccess.js';
 import { changeRole, createWorkspace, removeWorkspaceMember, renameWorkspace } from '../../../actions/workspaceManager.js';
 import { acceptInvite, createInvite, listInvites, revokeInvite } from '../../../actions/inviteManager.js';
@@ -35,31 +13,30 @@ import { searchMessages } from '../../../actions/messageSearch.js';
 import { workspacePresence } from '../../../actions/presence.js';
 import { workspaceStats } from '../../../actions/workspaceStats.js';
 
-const tags = ['workspaces'];
 const auth = { auth: 'required' as const };
 
 export function registerWorkspaceRoutes(app: FastifyInstance, ctx: AppContext): void {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const me = (request: Parameters<typeof principalOf>[0]) => principalOf(request).user.id;
 
-  r.post('/api/v1/workspaces', { schema: { tags, body: CreateWorkspaceRequest, response: { 201: Workspace } }, config: auth }, async (request, reply) => {
+  r.post('/api/v1/workspaces', { schema: workspaceSchemas.createWorkspace, config: auth }, async (request, reply) => {
     const workspace = await createWorkspace(ctx, me(request), request.body.name);
     return reply.code(201).send(presentWorkspace(workspace, 'owner'));
   });
 
-  r.get('/api/v1/workspaces', { schema: { tags, response: { 200: WorkspaceList } }, config: auth }, async (request) => {
+  r.get('/api/v1/workspaces', { schema: workspaceSchemas.listWorkspaces, config: auth }, async (request) => {
     const list = await ctx.storage.workspaces.listForUser(me(request));
     return { workspaces: list.map((w) => presentWorkspace(w, w.role)) };
   });
 
-  r.get('/api/v1/workspaces/:workspaceId', { schema: { tags, params: WorkspaceParams, response: { 200: Workspace } }, config: auth }, async (request) => {
+  r.get('/api/v1/workspaces/:workspaceId', { schema: workspaceSchemas.getWorkspace, config: auth }, async (request) => {
     const { workspace, member } = await accessWorkspace(ctx, me(request), request.params.workspaceId);
     return presentWorkspace(workspace, member.role);
   });
 
   r.patch(
     '/api/v1/workspaces/:workspaceId',
-    { schema: { tags, params: WorkspaceParams, body: RenameWorkspaceRequest, response: { 200: Workspace } }, config: auth },
+    { schema: workspaceSchemas.renameWorkspace, config: auth },
     async (request) => {
       const workspace = await renameWorkspace(ctx, me(request), request.params.workspaceId, request.body.name);
       const { member } = await accessWorkspace(ctx, me(request), workspace.id);
@@ -67,7 +44,7 @@ export function registerWorkspaceRoutes(app: FastifyInstance, ctx: AppContext): 
     },
   );
 
-  r.get('/api/v1/workspaces/:workspaceId/members', { schema: { tags, params: WorkspaceParams, response: { 200: MemberList } }, config: auth }, async (request) => {
+  r.get('/api/v1/workspaces/:workspaceId/members', { schema: workspaceSchemas.listWorkspaceMembers, config: auth }, async (request) => {
     await accessWorkspace(ctx, me(request), request.params.workspaceId);
     const members = await ctx.storage.workspaces.listMembers(request.params.workspaceId);
     return { members: members.map(presentMember) };
@@ -75,56 +52,56 @@ export function registerWorkspaceRoutes(app: FastifyInstance, ctx: AppContext): 
 
   r.get(
     '/api/v1/workspaces/:workspaceId/stats',
-    { schema: { tags, params: WorkspaceParams, response: { 200: WorkspaceStats } }, config: auth },
+    { schema: workspaceSchemas.getWorkspaceStats, config: auth },
     async (request) => workspaceStats(ctx, me(request), request.params.workspaceId),
   );
 
   r.get(
     '/api/v1/workspaces/:workspaceId/presence',
-    { schema: { tags, params: WorkspaceParams, response: { 200: PresenceList } }, config: auth },
+    { schema: workspaceSchemas.getWorkspacePresence, config: auth },
     async (request) => ({ presence: await workspacePresence(ctx, me(request), request.params.workspaceId) }),
   );
 
   r.patch(
     '/api/v1/workspaces/:workspaceId/members/:userId',
-    { schema: { tags, params: WorkspaceMemberParams, body: ChangeRoleRequest }, config: auth },
+    { schema: workspaceSchemas.changeMemberRole, config: auth },
     async (request, reply) => {
       await changeRole(ctx, me(request), request.params.workspaceId, request.params.userId, request.body.role);
       return reply.code(204).send();
     },
   );
 
-  r.delete('/api/v1/workspaces/:workspaceId/members/:userId', { schema: { tags, params: WorkspaceMemberParams }, config: auth }, async (request, reply) => {
+  r.delete('/api/v1/workspaces/:workspaceId/members/:userId', { schema: workspaceSchemas.removeWorkspaceMember, config: auth }, async (request, reply) => {
     await removeWorkspaceMember(ctx, me(request), request.params.workspaceId, request.params.userId);
     return reply.code(204).send();
   });
 
   r.post(
     '/api/v1/workspaces/:workspaceId/invites',
-    { schema: { tags, params: WorkspaceParams, body: CreateInviteRequest, response: { 201: CreatedInvite } }, config: auth, preValidation: emptyBodyAsObject },
+    { schema: workspaceSchemas.createInvite, config: auth, preValidation: emptyBodyAsObject },
     async (request, reply) => {
       const { invite, code } = await createInvite(ctx, me(request), request.params.workspaceId, request.body);
       return reply.code(201).send({ ...presentInvite(invite), code });
     },
   );
 
-  r.get('/api/v1/workspaces/:workspaceId/invites', { schema: { tags, params: WorkspaceParams, response: { 200: InviteList } }, config: auth }, async (request) => {
+  r.get('/api/v1/workspaces/:workspaceId/invites', { schema: workspaceSchemas.listInvites, config: auth }, async (request) => {
     const invites = await listInvites(ctx, me(request), request.params.workspaceId);
     return { invites: invites.map(presentInvite) };
   });
 
-  r.delete('/api/v1/workspaces/:workspaceId/invites/:inviteId', { schema: { tags, params: WorkspaceInviteParams }, config: auth }, async (request, reply) => {
+  r.delete('/api/v1/workspaces/:workspaceId/invites/:inviteId', { schema: workspaceSchemas.revokeInvite, config: auth }, async (request, reply) => {
     await revokeInvite(ctx, me(request), request.params.workspaceId, request.params.inviteId);
     return reply.code(204).send();
   });
 
-  r.post('/api/v1/invites/accept', { schema: { tags, body: AcceptInviteRequest, response: { 200: Workspace } }, config: auth }, async (request) => {
+  r.post('/api/v1/invites/accept', { schema: workspaceSchemas.acceptInvite, config: auth }, async (request) => {
     const workspace = await acceptInvite(ctx, me(request), request.body.code);
     const { member } = await accessWorkspace(ctx, me(request), workspace.id);
     return presentWorkspace(workspace, member.role);
   });
 
-  r.get('/api/v1/workspaces/:workspaceId/channels', { schema: { tags: ['channels'], params: WorkspaceParams, response: { 200: ChannelList } }, config: auth }, async (request) => {
+  r.get('/api/v1/workspaces/:workspaceId/channels', { schema: workspaceSchemas.listChannels, config: auth }, async (request) => {
     await accessWorkspace(ctx, me(request), request.params.workspaceId);
     const channels = await ctx.storage.channels.listVisible(request.params.workspaceId, me(request));
     const withMembers = await Promise.all(
@@ -135,7 +112,7 @@ export function registerWorkspaceRoutes(app: FastifyInstance, ctx: AppContext): 
 
   r.post(
     '/api/v1/workspaces/:workspaceId/channels',
-    { schema: { tags: ['channels'], params: WorkspaceParams, body: CreateChannelRequest, response: { 201: Channel } }, config: auth },
+    { schema: workspaceSchemas.createChannel, config: auth },
     async (request, reply) => {
       const channel = await createChannel(ctx, me(request), request.params.workspaceId, request.body);
       return reply.code(201).send(presentChannel(channel, true));
@@ -144,7 +121,7 @@ export function registerWorkspaceRoutes(app: FastifyInstance, ctx: AppContext): 
 
   r.post(
     '/api/v1/workspaces/:workspaceId/conversations',
-    { schema: { tags: ['channels'], params: WorkspaceParams, body: OpenConversationRequest, response: { 200: Channel, 201: Channel } }, config: auth },
+    { schema: workspaceSchemas.openConversation, config: auth },
     async (request, reply) => {
       const { channel, memberIds, created } = await openConversation(ctx, me(request), request.params.workspaceId, request.body.userIds);
       return reply.code(created ? 201 : 200).send(presentChannel(channel, true, memberIds));
@@ -153,7 +130,7 @@ export function registerWorkspaceRoutes(app: FastifyInstance, ctx: AppContext): 
 
   r.get(
     '/api/v1/workspaces/:workspaceId/search',
-    { schema: { tags: ['messages'], params: WorkspaceParams, querystring: SearchQuery, response: { 200: SearchResults } }, config: auth },
+    { schema: workspaceSchemas.searchMessages, config: auth },
     async (request) => {
       const { hits, nextCursor } = await searchMessages(ctx, me(request), request.params.workspaceId, request.query);
       const messages = await presentMessages(ctx.storage, hits.map((h) => h.message));

@@ -1,0 +1,126 @@
+import Type from 'typebox';
+import {
+  AddMemberRequest,
+  Channel,
+  ChannelMemberList,
+  ChannelMemberParams,
+  ChannelParams,
+  EventPage,
+  EventsQuery,
+  HistoryQuery,
+  MarkReadRequest,
+  Message,
+  MessagePage,
+  ReadState,
+  SendMessageRequest,
+  UpdateChannelRequest,
+} from '@relaydesk/protocol';
+import { noContent, operations } from '../../openapiResponses.js';
+
+const tags = ['channels'];
+const params = ChannelParams;
+
+/** The channel routes as the API document describes them; routes.ts validates with the same objects. */
+export const channelSchemas = operations({
+  getChannel: {
+    tags,
+    summary: 'Read a channel',
+    description: "A public channel of one of the caller's workspaces, or a channel the caller belongs to; anything else is a 404.",
+    params,
+    response: { 200: Channel },
+  },
+  updateChannel: {
+    tags,
+    summary: 'Rename a channel or set its topic',
+    description: 'Channel members and workspace admins; not for DMs, not while archived. A name already taken is a 409.',
+    params,
+    body: UpdateChannelRequest,
+    response: { 200: Channel },
+    errorStatuses: [409],
+  },
+  archiveChannel: {
+    tags,
+    summary: 'Archive a channel',
+    description: "The channel's creator or a workspace admin; an archived channel is read-only.",
+    params,
+    response: { 200: Channel },
+  },
+  unarchiveChannel: {
+    tags,
+    summary: 'Unarchive a channel',
+    description: "The channel's creator or a workspace admin.",
+    params,
+    response: { 200: Channel },
+  },
+  joinChannel: { tags, summary: 'Join a public channel', description: 'Private channels are joined by invitation (403).', params, response: { 200: Channel } },
+  leaveChannel: { tags, summary: 'Leave a channel', description: 'The caller stops being a member.', params, response: noContent },
+  listChannelMembers: {
+    tags,
+    summary: 'The members of a channel',
+    description: 'Whoever can read the channel.',
+    params,
+    response: { 200: ChannelMemberList },
+  },
+  addChannelMember: {
+    tags,
+    summary: 'Add someone to a channel',
+    description: 'Members of a private channel, anyone in a public one, admins always; never to DMs. The user must be a member of the workspace.',
+    params,
+    body: AddMemberRequest,
+    response: noContent,
+  },
+  removeChannelMember: {
+    tags,
+    summary: 'Remove someone from a channel',
+    description: "The channel's creator or a workspace admin; anyone may remove themselves.",
+    params: ChannelMemberParams,
+    response: noContent,
+  },
+  sendMessage: {
+    tags: ['messages'],
+    summary: 'Send a message',
+    description: 'Members of an active channel. 201 creates the message; a retry with the same clientMessageId answers the first one with 200.',
+    params,
+    body: SendMessageRequest,
+    response: { 200: Message, 201: Message },
+    errorStatuses: [409],
+  },
+  listMessages: {
+    tags: ['messages'],
+    summary: 'Message history',
+    description: 'A page of messages before, after or around a point (newest page by default).',
+    params,
+    querystring: HistoryQuery,
+    response: { 200: MessagePage },
+  },
+  listChannelEvents: {
+    tags,
+    summary: 'The change feed of a channel',
+    description: 'Every durable change after a sequence number, in order, gap-free; deleted content carries no body.',
+    params,
+    querystring: EventsQuery,
+    response: { 200: EventPage },
+  },
+  listPins: {
+    tags: ['messages'],
+    summary: 'Pinned messages',
+    description: 'The pinned messages of a channel the caller can read.',
+    params,
+    response: { 200: Type.Object({ messages: Type.Array(Message) }) },
+  },
+  startTyping: {
+    tags,
+    summary: 'Say the caller is typing',
+    description: 'Members of an active channel; relayed to the others, stored nowhere. Repeat every few seconds while typing.',
+    params,
+    response: noContent,
+  },
+  markRead: {
+    tags,
+    summary: 'Move the read marker',
+    description: 'Members only. Without `seq` (or without a body) marks everything read; the marker never moves back.',
+    params,
+    body: MarkReadRequest,
+    response: { 200: ReadState },
+  },
+});
