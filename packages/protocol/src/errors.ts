@@ -57,6 +57,8 @@ export const ErrorStatus = {
   STORAGE_UNAVAILABLE: 503,
   /** The disk (or database) is full; comes with Retry-After. Nothing was changed. */
   STORAGE_FULL: 503,
+  /** Too much expensive work (image processing) is queued on this node; comes with Retry-After. Nothing was changed. */
+  SERVER_BUSY: 503,
   REQUEST_TIMEOUT: 408,
 } as const;
 

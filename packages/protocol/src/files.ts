@@ -6,8 +6,20 @@ export const FileLimits = {
   uploadMaxBytes: 50 * 1024 * 1024,
   /** Stored names are cut to this many code points, between graphemes, an extension of up to 16 kept (docs/text.md). */
   nameMax: 180,
-  /** Images with more pixels than this are refused as decompression bombs. */
+  /**
+   * The work an image may cost, bounded before anything is decoded (from the header): pixels of
+   * all frames together. More is refused with 413 IMAGE_TOO_LARGE. JPEG and PNG: 50 megapixels.
+   */
   maxPixels: 50_000_000,
+  /**
+   * GIF and WebP, still or animated: 16 megapixels over all frames (25 frames of 800x800). Their
+   * encoders cost several times more per pixel, and WebP's cannot be interrupted once started.
+   */
+  maxGifWebpPixels: 16_000_000,
+  /** Frames of an animation: each costs a fixed overhead, however small. */
+  maxFrames: 1000,
+  /** Processing time per image (re-encoding, thumbnail and preview together); past it 413 IMAGE_TOO_LARGE. */
+  imageProcessingSeconds: 15,
   /** Thumbnail and preview bounding boxes (px). */
   thumbnailSize: 320,
   previewSize: 1280,

@@ -62,7 +62,7 @@ export async function uploadFile(ctx: AppContext, userId: string, channelId: str
       deletedAt: null,
     };
     if (type.kind === 'image') {
-      const image = await processImage(tmp, type.mime);
+      const image = await processImage(tmp, type.mime, userId);
       await ctx.blobs.putBuffer(id, image.original);
       await ctx.blobs.putBuffer(`${id}-thumb`, image.thumbnail);
       await ctx.blobs.putBuffer(`${id}-preview`, image.preview);

@@ -5,6 +5,7 @@ import type { AppContext } from '../../../context.js';
 import { principalOf } from '../../plugins/authentication.js';
 import { AppError } from '../../../errors.js';
 import { uploadFile } from '../../../actions/fileUploader.js';
+import { QueueRefusal } from '../../../files/workQueue.js';
 import { readableFile } from '../../../actions/fileAccess.js';
 import { presentFile } from '../../../presenters/files.js';
 import { sendFile, type Variant } from './download.js';
@@ -52,6 +53,9 @@ export async function registerFileRoutes(app: FastifyInstance, ctx: AppContext):
             ...(durationMs === undefined ? {} : { durationMs }),
           });
           return reply.code(201).send(presentFile(file));
+        } catch (err) {
+          if (err instanceof QueueRefusal) reply.header('Retry-After', err.retryAfterSeconds);
+          throw err;
         } finally {
           // A refusal before the stream was read (no access, wrong type): drain it so the reply can go out.
           part.file.resume();
