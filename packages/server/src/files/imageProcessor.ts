@@ -29,10 +29,11 @@ sharp.concurrency(1);
 
 /**
  * Image work is process-wide (sharp's threads, libuv's pool), so its queue is too: one image is
- * processed at a time, eight more may wait up to the processing time limit, a user may have three
- * in flight; more is refused at once (503 SERVER_BUSY, 429 RATE_LIMITED) with Retry-After.
+ * processed at a time, eight more may wait up to 10 s (waiting and processing stay within the 30 s
+ * request limit), a user may have three in flight; more is refused at once (503 SERVER_BUSY, 429
+ * RATE_LIMITED) with Retry-After.
  */
-export const imageQueue = new WorkQueue({ concurrency: 1, maxWaiting: 8, maxWaitMs: FileLimits.imageProcessingSeconds * 1000, perKey: 3 });
+export const imageQueue = new WorkQueue({ concurrency: 1, maxWaiting: 8, maxWaitMs: 10_000, perKey: 3 });
 
 const tooLarge = (message: string) => new AppError('IMAGE_TOO_LARGE', message);
 const unreadable = (message: string) => new AppError('FILE_TYPE_NOT_ALLOWED', message);

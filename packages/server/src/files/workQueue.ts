@@ -39,6 +39,11 @@ export class WorkQueue {
 
   constructor(private readonly limits: WorkQueueLimits) {}
 
+  /** Jobs running and waiting now (for tests and metrics). */
+  get load(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
+
   async run<T>(key: string, job: () => Promise<T>): Promise<T> {
     const retryAfter = Math.ceil(this.limits.maxWaitMs / 1000);
     const held = this.perKey.get(key) ?? 0;
