@@ -7,13 +7,14 @@ import type { PasswordHasher } from './auth/passwords.js';
 import type { AccessTokens } from './auth/accessTokens.js';
 import type { StoredChannelEvent } from '@relaydesk/protocol';
 import type { PresenceReader } from './realtime/presence.js';
+import type { RevokedSessions } from './realtime/bus.js';
 import type { BlobStore } from './files/blobStore.js';
 
 /** Hears committed channel changes (the real-time gateway subscribes); never called before commit. */
 export type ChangePublisher = (events: StoredChannelEvent[]) => void;
 
 /** The real-time gateway's side of the context: wired by `buildApp` once the gateway exists. */
-export type RealtimeHooks = Pick<AppContext, 'publish' | 'notifyReadMoved' | 'notifyTyping' | 'notifyWorkspaceMembership' | 'presence' | 'liveActivity'>;
+export type RealtimeHooks = Pick<AppContext, 'publish' | 'notifyReadMoved' | 'notifyTyping' | 'notifyWorkspaceMembership' | 'revokeLiveAccess' | 'presence' | 'liveActivity'>;
 
 /** Everything an action may touch, built once at start-up and passed down explicitly. */
 export interface AppContext {
@@ -30,6 +31,8 @@ export interface AppContext {
   notifyTyping: (userId: string, workspaceId: string, channelId: string) => void;
   /** A user joined or left a workspace: their live connections start or stop hearing its members' presence. */
   notifyWorkspaceMembership: (userId: string, workspaceId: string, member: boolean) => void;
+  /** Sessions of the user were revoked (already, in storage): their live connections close (4004) on every node. */
+  revokeLiveAccess: (userId: string, sessions: RevokedSessions) => void;
   /** Who is online, away or offline (aggregated over each user's connections). */
   presence: PresenceReader;
   /** Live figures for the admin page: open connections of these users, messages created in the workspace in the last minute. */

@@ -2,9 +2,11 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import type { Principal } from './accessVerifier.js';
 import type { AttemptThrottle } from './credentialChecker.js';
+import { revokeSessions } from './sessionRevoker.js';
 
 /**
- * Changing the password signs out every other session: whoever knew the old one loses access.
+ * Changing the password signs out every other session, live connections included: whoever knew
+ * the old one loses access.
  * Guesses at the current password count against the account's login limit, so a stolen session
  * cookie is no faster way to find the password than the login form.
  */
@@ -22,5 +24,5 @@ export async function changePassword(
     ]);
   }
   await ctx.storage.users.setPasswordHash(who.user.id, await ctx.passwords.hash(newPassword));
-  return ctx.storage.sessions.revokeAllForUser(who.user.id, ctx.clock.now(), who.sessionId);
+  return revokeSessions(ctx, who.user.id, { allExcept: who.sessionId });
 }

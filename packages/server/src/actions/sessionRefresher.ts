@@ -4,10 +4,12 @@ import type { UserRecord } from '../storage/port.js';
 import { hashToken, randomToken } from '../auth/secrets.js';
 import { AppError } from '../errors.js';
 import { signAccess, type IssuedTokens } from './sessionStarter.js';
+import { revokeSessions } from './sessionRevoker.js';
 
 /**
  * Rotates a refresh token. A token presented twice means two parties hold it — one of them a
- * thief — so the whole session (every token of its family) is revoked (OAuth 2.0 Security BCP §4.14).
+ * thief — so the whole session (every token of its family, and its live connections) is revoked
+ * (OAuth 2.0 Security BCP §4.14).
  */
 export async function refreshSession(ctx: AppContext, refreshToken: string): Promise<IssuedTokens & { user: UserRecord }> {
   const now = ctx.clock.now();
@@ -19,7 +21,7 @@ export async function refreshSession(ctx: AppContext, refreshToken: string): Pro
   );
   if (outcome.status === 'reused') {
     const session = await ctx.storage.sessions.findById(outcome.sessionId);
-    if (session) await ctx.storage.sessions.revoke(session.userId, session.id, now);
+    if (session) await revokeSessions(ctx, session.userId, { ids: [session.id] });
     ctx.logger.warn({ sessionId: outcome.sessionId }, 'refresh token reused: session revoked');
     throw new AppError('REFRESH_TOKEN_REUSED', 'This session was signed out for your safety; please log in again');
   }

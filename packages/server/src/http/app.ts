@@ -87,6 +87,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHo
     notifyReadMoved: (userId, channelId, seq) => publisher.readMoved(userId, channelId, seq),
     notifyTyping: (userId, workspaceId, channelId) => publisher.typing(userId, workspaceId, channelId),
     notifyWorkspaceMembership: (userId, workspaceId, member) => publisher.workspaceMembershipChanged(userId, workspaceId, member),
+    revokeLiveAccess: (userId, sessions) => publisher.sessionsRevoked(userId, sessions),
     presence,
     liveActivity: {
       connections: (userIds) => gateway.connectionsOf(userIds),

@@ -1,8 +1,11 @@
 import type { StoredChannelEvent } from '@relaydesk/protocol';
 import type { OutFrame } from './frames.js';
 
-/** What travels on the bus: a numbered change, an ephemeral notice (typing, read marker, receipt, presence), or a workspace membership change. */
-export type BusMessage = ChangeMessage | NoticeMessage | WorkspaceMessage;
+/**
+ * What travels on the bus: a numbered change, an ephemeral notice (typing, read marker, receipt,
+ * presence), a workspace membership change, or sessions that lost access.
+ */
+export type BusMessage = ChangeMessage | NoticeMessage | WorkspaceMessage | RevocationMessage;
 
 /** A committed change with its frame, serialized once for every recipient. */
 export interface ChangeMessage {
@@ -32,6 +35,27 @@ export interface WorkspaceMessage {
   member: boolean;
 }
 
+/**
+ * Which of a user's sign-in sessions lost access: some by id (logout, "sign out that device",
+ * refresh-token reuse), or every one but `allExcept` (a password change keeps the session it was
+ * made in; deactivation keeps none). Plain JSON, so a bus between nodes carries it as it is.
+ */
+export type RevokedSessions = { ids: readonly string[] } | { allExcept: string | undefined };
+
+/**
+ * On a user's topic: those sessions are revoked. Every node's connections of the user hear it
+ * and those of a matching session close (4004), so revocation needs no registry of who is where.
+ */
+export interface RevocationMessage {
+  kind: 'revoked';
+  sessions: RevokedSessions;
+}
+
+/** Whether `sessionId` is among `revoked`. */
+export function isRevoked(revoked: RevokedSessions, sessionId: string): boolean {
+  return 'ids' in revoked ? revoked.ids.includes(sessionId) : revoked.allExcept !== sessionId;
+}
+
 /** Hears a topic's messages. One object may listen to many topics (a session listens to all of its own). */
 export interface BusSubscriber {
   onBusMessage(message: BusMessage, topic: string): void;
@@ -41,7 +65,7 @@ export interface BusSubscriber {
  * Fan-out of committed changes to the connections that want them. Topics are namespaced by
  * workspace: `ws:{workspaceId}:ch:{channelId}` for a channel, `ws:{workspaceId}:presence` for the
  * presence of its members; `user:{userId}` carries what concerns one user (being added to a
- * channel or a workspace, in any workspace).
+ * channel or a workspace, in any workspace; the revocation of their sessions).
  *
  * Guarantee: best effort, in publish order per topic, to subscribers alive at publish time. The
  * bus is not the source of truth: a subscriber that sees a gap in a channel's seq fills it from

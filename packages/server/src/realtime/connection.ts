@@ -122,8 +122,8 @@ export class Connection implements Transport {
   }
 
   /** Sets up the session of the admitted user, then handles the frames received so far and the next ones. */
-  async start(userId: string): Promise<void> {
-    this.started = new Session(this.deps, this, userId);
+  async start(userId: string, authSessionId: string): Promise<void> {
+    this.started = new Session(this.deps, this, userId, authSessionId);
     try {
       await this.started.start(this.deps.ctx.config.wsHeartbeatMs);
     } finally {
@@ -201,6 +201,8 @@ export class Connection implements Transport {
 
   private async onFrame(text: string, isBinary: boolean): Promise<void> {
     const { session } = this;
+    // Closed (revoked, say) but the peer has not seen the close yet: what it still sends is dropped.
+    if (session.isClosed) return;
     const parsed = parseClientFrame(text, isBinary);
     if (!Value.Check(ClientFrame, parsed)) {
       session.sendError(undefined, 'INVALID_FRAME', 'Frames are JSON objects of a known type (see docs/protocol.md)');

@@ -135,7 +135,7 @@ export class Gateway {
       }
       // Gone while the ticket was checked: its close event has passed, so nothing taken now would be given back.
       if (ws.readyState !== ws.OPEN) return;
-      const { userId } = claimed;
+      const { userId, sessionId } = claimed;
       if (!this.userSlots.take(userId)) {
         this.metrics.refused.inc({ reason: 'user_cap' });
         return ws.close(CloseCodes.tooManyConnections, 'too many connections for this user');
@@ -143,7 +143,7 @@ export class Gateway {
       connection.userSlot = userId;
       this.connections.add(connection);
       this.metrics.connections.inc();
-      await connection.start(userId);
+      await connection.start(userId, sessionId);
     } catch (err) {
       this.ctx.logger.error({ err }, 'WebSocket handshake failed');
       ws.close(1011, 'internal error');
@@ -197,11 +197,17 @@ export class Gateway {
    * `ready`, the replay of `positions` like a `resume` frame, then live frames until either side
    * ends it.
    */
-  async runStream(res: ServerResponse, headers: OutgoingHttpHeaders, userId: string, positions: Record<string, number>, admission: Admission): Promise<void> {
+  async runStream(
+    res: ServerResponse,
+    headers: OutgoingHttpHeaders,
+    who: { userId: string; sessionId: string },
+    positions: Record<string, number>,
+    admission: Admission,
+  ): Promise<void> {
     let stream: SseStream | undefined;
     try {
       res.writeHead(200, { ...headers, ...SSE_HEADERS });
-      const started = new SseStream(this.deps, res, userId, this.ctx.config.sseHeartbeatMs);
+      const started = new SseStream(this.deps, res, who, this.ctx.config.sseHeartbeatMs);
       stream = started;
       this.streams.add(started);
       this.metrics.sseStreams.inc();

@@ -19,6 +19,7 @@ export function createGatewayMetrics(registry: Registry) {
     floodRejections: new Counter({ name: 'relaydesk_ws_flood_rejections_total', help: 'Operations refused by the per-connection token bucket', registers }),
     replayed: new Counter({ name: 'relaydesk_ws_resume_replayed_events_total', help: 'Events replayed from storage (resume and gap filling)', registers }),
     refused: new Counter({ name: 'relaydesk_ws_refused_total', help: 'Upgrades refused, by reason', labelNames: ['reason'] as const, registers }),
+    revoked: new Counter({ name: 'relaydesk_realtime_revoked_total', help: 'Sockets and SSE streams closed because their session was revoked (4004)', registers }),
     sseStreams: new Gauge({ name: 'relaydesk_sse_streams', help: 'Open Server-Sent Events streams (the HTTP fallback)', registers }),
     sseRefused: new Counter({ name: 'relaydesk_sse_refused_total', help: 'SSE streams refused by a connection cap, by reason', labelNames: ['reason'] as const, registers }),
     presenceChanges: new Counter({

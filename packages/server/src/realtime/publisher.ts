@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MessageLimits, RealtimeLimits, type PresenceStatus, type StoredChannelEvent } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
-import { channelTopic, presenceTopic, userTopic, type Bus } from './bus.js';
+import { channelTopic, presenceTopic, userTopic, type Bus, type RevokedSessions } from './bus.js';
 import { eventFrame, frame } from './frames.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceStore } from './presence.js';
@@ -91,6 +91,14 @@ export class Publisher {
         if (status !== 'offline') this.bus.publish(presenceTopic(workspaceId), this.presenceNotice(userId, status));
       })
       .catch((err: unknown) => this.ctx.logger.error({ err }, 'publishing presence failed'));
+  }
+
+  /**
+   * Sessions of the user lost access (storage says so already): on the user's topic, which every
+   * connection of the user hears on whatever node it is, each closing if its session is named.
+   */
+  sessionsRevoked(userId: string, sessions: RevokedSessions): void {
+    this.bus.publish(userTopic(userId), { kind: 'revoked', sessions });
   }
 
   /** A user's aggregate status changed: tell every workspace they are in, in the order it changed. */

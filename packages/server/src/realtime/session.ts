@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CloseCodes, RealtimeLimits, type ConnectionStatus, type ErrorCode } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
 import { presentEvent } from '../presenters/chat.js';
-import { channelTopic, presenceTopic, presenceTopicWorkspace, topicKind, userTopic, type Bus, type BusMessage, type BusSubscriber, type WorkspaceMessage } from './bus.js';
+import { channelTopic, isRevoked, presenceTopic, presenceTopicWorkspace, topicKind, userTopic, type Bus, type BusMessage, type BusSubscriber, type WorkspaceMessage } from './bus.js';
 import { ChannelCursor, type OutgoingEvent } from './channelCursor.js';
 import { eventFrame, frame, type OutFrame } from './frames.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -90,6 +90,8 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     private readonly deps: SessionDeps,
     private readonly transport: Transport,
     readonly userId: string,
+    /** The sign-in session the connection was opened with (the ticket's, the stream's access token's): revoking it closes the connection. */
+    readonly authSessionId: string,
   ) {}
 
   get isClosed(): boolean {
@@ -102,7 +104,10 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     else (this.closeListeners ??= []).push(listener);
   }
 
-  /** Follows the user's channels and workspaces, registers with presence, then says `ready`. */
+  /**
+   * Follows the user's channels and workspaces, registers with presence, then says `ready`; or,
+   * if its sign-in session has been revoked meanwhile, closes with 4004 instead.
+   */
   async start(heartbeatMs: number): Promise<void> {
     const { ctx } = this.deps;
     // The user topic first: a channel or workspace joined while memberships are being read is
@@ -110,7 +115,14 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     // subscribed once the session is closed: dispose has already let go of everything.
     if (!this.closed) this.deps.bus.subscribe(userTopic(this.userId), this);
     this.updatePresence('active');
-    const [channels, workspaces] = await Promise.all([ctx.storage.channels.membershipsOf(this.userId), ctx.storage.workspaces.listForUser(this.userId)]);
+    // The session row is read after subscribing: a revocation either committed before this read
+    // (seen here) or is published after it (heard on the user topic), never missed in between.
+    const [channels, workspaces, signIn] = await Promise.all([
+      ctx.storage.channels.membershipsOf(this.userId),
+      ctx.storage.workspaces.listForUser(this.userId),
+      ctx.storage.sessions.findById(this.authSessionId),
+    ]);
+    if (!signIn || signIn.revokedAt !== null || signIn.expiresAt <= ctx.clock.now()) return this.revoke();
     for (const m of channels) this.follow(m.channelId, m.workspaceId, m.lastSeq);
     for (const w of workspaces) this.listenPresence(w.id);
     const heard = this.heardWorkspaceChanges ?? [];
@@ -118,6 +130,17 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     this.heardWorkspaceChanges = undefined;
     for (const m of heard) this.onWorkspaceChange(m);
     this.send(frame({ type: 'ready', v: 1, userId: this.userId, heartbeatMs }));
+  }
+
+  /**
+   * The sign-in session lost access: an `error` frame says so (the only signal an SSE reader
+   * sees), then the connection closes with 4004. Nothing it sends afterwards is acted on.
+   */
+  revoke(): void {
+    if (this.closed) return;
+    this.deps.metrics.revoked.inc();
+    this.sendError(undefined, 'SESSION_REVOKED', 'This session has been signed out; sign in again');
+    this.close(CloseCodes.sessionRevoked, 'session revoked');
   }
 
   close(code: number, reason: string): void {
@@ -215,8 +238,12 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     this.deps.ids.release(cursor.workspaceId);
   }
 
-  /** The user topic: added to a channel, joined or left a workspace, or a notice for this user (read marker). */
+  /** The user topic: added to a channel, joined or left a workspace, a notice for this user (read marker), or sessions revoked. */
   private onUserMessage(m: BusMessage): void {
+    if (m.kind === 'revoked') {
+      if (isRevoked(m.sessions, this.authSessionId)) this.revoke();
+      return;
+    }
     if (m.kind === 'notice') {
       if (this.live) this.send(m.frame);
       return;
@@ -265,7 +292,7 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
   }
 
   private onLive(m: BusMessage): void {
-    if (m.kind === 'workspace') return;
+    if (m.kind === 'workspace' || m.kind === 'revoked') return;
     if (m.kind === 'notice') {
       // Ephemeral (typing, receipts): only to live connections of others that follow the channel.
       if (this.live && m.fromUserId !== this.userId && m.channelId && this.cursors.has(m.channelId)) this.send(m.frame);
@@ -355,17 +382,36 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
    * session started. Then live delivery begins.
    */
   async resume(positions: Record<string, number>, ref?: string): Promise<void> {
+    if (this.closed) return;
     const { ctx } = this.deps;
+    const named = Object.entries(positions);
+    // Storage says who is still a member; it is read before the heads, so a removal it has seen
+    // is at or below the head read next.
+    const members = named.length === 0 ? undefined : new Set((await ctx.storage.channels.membershipsOf(this.userId)).map((m) => m.channelId));
     // Every named channel is positioned before live delivery starts, so nothing goes out from a
     // position the client did not ask for.
     const replays: { cursor: ChannelCursor; head: number }[] = [];
-    for (const [channelId, lastSeq] of Object.entries(positions)) {
+    for (const [channelId, lastSeq] of named) {
       const cursor = this.cursors.get(channelId);
       if (!cursor) {
         this.sendError(ref, 'NOT_FOUND', `Not a member of channel ${channelId}`);
         continue;
       }
       const head = (await ctx.storage.channels.findById(channelId))?.lastSeq ?? lastSeq;
+      if (!members?.has(channelId)) {
+        // Removed, and this connection has not delivered the removal yet. A position at or past
+        // it (or a reset to the head) would skip it and keep the channel followed: the replay
+        // starts no later than where the connection stands, so it runs into the removal and stops.
+        const from = Math.min(lastSeq, cursor.delivered);
+        if (head - from > RealtimeLimits.maxReplay) {
+          this.unfollow(channelId);
+          this.sendError(ref, 'NOT_FOUND', `Not a member of channel ${channelId}`);
+        } else {
+          cursor.skipTo(from);
+          replays.push({ cursor, head });
+        }
+        continue;
+      }
       if (head - lastSeq > RealtimeLimits.maxReplay || lastSeq > head) {
         cursor.skipTo(head);
         this.send(frame({ type: 'reset', channelId, lastSeq: head }));

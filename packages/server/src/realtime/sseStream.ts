@@ -22,10 +22,10 @@ export class SseStream implements Transport {
   constructor(
     deps: SessionDeps,
     private readonly res: ServerResponse,
-    userId: string,
+    who: { userId: string; sessionId: string },
     private readonly heartbeatMs: number,
   ) {
-    this.session = new Session(deps, this, userId);
+    this.session = new Session(deps, this, who.userId, who.sessionId);
     res.on('error', () => undefined);
     res.on('close', () => this.session.dispose());
     // The client may have left while the request was authenticated: its close event has passed.
@@ -39,7 +39,8 @@ export class SseStream implements Transport {
   /** `ready`, then the replay after `positions` (exactly like a `resume` frame), then live frames. */
   async start(positions: Record<string, number>): Promise<void> {
     await this.session.start(this.heartbeatMs);
-    await this.session.resume(positions);
+    // Revoked before it got going: start has ended it.
+    if (!this.session.isClosed) await this.session.resume(positions);
   }
 
   write(out: OutFrame): void {
@@ -62,7 +63,8 @@ export class SseStream implements Transport {
   /**
    * A slow consumer is cut off at once: what it has not read would never drain. Otherwise the
    * reason goes out as a comment and the stream ends after what is queued; the client reconnects
-   * and resumes either way.
+   * and resumes either way (after a revocation, 4004, the session's `error` frame has gone out
+   * first and reconnecting answers 401).
    */
   end(code: number, reason: string): void {
     if (code === CloseCodes.slowConsumer) {

@@ -42,7 +42,8 @@ export function registerRealtimeRoutes(app: FastifyInstance, ctx: AppContext, ga
       config: { auth: 'required' },
     },
     async (request, reply) => {
-      const userId = principalOf(request).user.id;
+      const who = principalOf(request);
+      const userId = who.user.id;
       // Like the socket's Origin check: a page of a foreign origin must not read a stream opened with the user's cookies.
       if (request.credentials.via === 'cookie' && request.headers.origin !== undefined) assertAllowedOrigin(ctx.config.allowedOrigins, request.headers.origin);
       const positions = parseResume(request.query.resume);
@@ -57,7 +58,8 @@ export function registerRealtimeRoutes(app: FastifyInstance, ctx: AppContext, ga
       const headers: OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
       reply.hijack();
-      await gateway.runStream(reply.raw, headers, userId, positions, admission);
+      // The stream belongs to the access token's session: revoking that session ends it.
+      await gateway.runStream(reply.raw, headers, { userId, sessionId: who.sessionId }, positions, admission);
     },
   );
 }
