@@ -70,6 +70,9 @@ export interface BusSubscriber {
  * Guarantee: best effort, in publish order per topic, to subscribers alive at publish time. The
  * bus is not the source of truth: a subscriber that sees a gap in a channel's seq fills it from
  * storage, so a lost or reordered publish delays an event but never loses it.
+ * A revocation has no such backstop (a connection does not poll its session): a bus between
+ * nodes that can drop messages — Redis pub/sub while a node reconnects — must have that node
+ * re-check its connections' sessions once it is back.
  *
  * Subscribers are objects rather than callbacks, and unsubscribing names the topic again, so that
  * a connection holds no closure or topic string per subscription (see docs/performance.md).
