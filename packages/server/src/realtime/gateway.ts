@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 import { CloseCodes, RealtimeLimits } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
 import { redeemWsTicket } from '../actions/wsTickets.js';
+import { isStorageFault } from '../storage/errors.js';
 import type { Bus } from './bus.js';
 import { Connection, GatewaySocket, type ConnectionDeps } from './connection.js';
 import { NoticeBatcher } from './noticeBatcher.js';
@@ -145,8 +146,14 @@ export class Gateway {
       this.metrics.connections.inc();
       await connection.start(userId, sessionId);
     } catch (err) {
-      this.ctx.logger.error({ err }, 'WebSocket handshake failed');
-      ws.close(1011, 'internal error');
+      // A storage outage passes: 1013 tells the client to come back, where 1011 reads as a bug.
+      if (isStorageFault(err)) {
+        this.ctx.logger.error({ err: err.cause, fault: err.name }, 'WebSocket handshake failed: storage unavailable');
+        ws.close(1013, 'storage unavailable: retry in a few seconds');
+      } else {
+        this.ctx.logger.error({ err }, 'WebSocket handshake failed');
+        ws.close(1011, 'internal error');
+      }
     } finally {
       this.handshakes--;
     }
@@ -217,8 +224,8 @@ export class Gateway {
       });
       await started.start(positions);
     } catch (err) {
-      this.ctx.logger.error({ err }, 'SSE stream set-up failed');
-      if (stream) stream.session.close(1011, 'internal error');
+      this.ctx.logger.error({ err: isStorageFault(err) ? err.cause : err }, 'SSE stream set-up failed');
+      if (stream) stream.session.close(isStorageFault(err) ? 1013 : 1011, 'internal error');
       else {
         admission.release();
         res.destroy();

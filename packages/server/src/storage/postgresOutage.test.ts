@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { TestServer } from '../testing/testServer.js';
 import { RestSender, checkDurability, chatClients, clientAt, untilAcked, type Deployment } from '../testing/durabilityChecker.js';
 import { assertError, eventPage, postMessage, setUpTeam, type Person } from '../http/routes/messages/fixtures.js';
-import { TestSocket, sleep } from '../realtime/testSocket.js';
+import { TestSocket, sleep, ticketFor } from '../realtime/testSocket.js';
 
 const SENDS = 20;
 
@@ -52,11 +52,12 @@ describe('storage faults: PostgreSQL stops and starts again under load', () => {
     const running = Promise.all([...clients, ...restSenders].map((c) => c.run(deployment)));
     running.catch(() => undefined); // awaited below; a failure must not go unhandled before that
     await untilAcked(clients, SENDS / 2);
+    const ticket = await ticketFor(clientAt(probe, url));
 
     await cluster.halt(mode);
     await sleep(300);
     assert.ok(proc.alive, `RelayDesk must survive the database going away; its output:\n${proc.output.slice(-3000)}`);
-    await assertStorageUnavailable(url, probe, probeSocket, team.channelId);
+    await assertStorageUnavailable(url, probe, probeSocket, team.channelId, ticket);
 
     await cluster.resume();
     // Recovered by itself: reads, writes, the socket and /ready, without a restart of RelayDesk.
@@ -80,8 +81,8 @@ describe('storage faults: PostgreSQL stops and starts again under load', () => {
     for (const c of clients) await c.close();
   }
 
-  /** While the database is down: 503 STORAGE_UNAVAILABLE with Retry-After, an error frame and no ack, /ready 503. */
-  async function assertStorageUnavailable(url: string, probe: Person, socket: TestSocket, channelId: string): Promise<void> {
+  /** While the database is down: 503 STORAGE_UNAVAILABLE with Retry-After, an error frame and no ack, a new socket closed with 1013, /ready 503. */
+  async function assertStorageUnavailable(url: string, probe: Person, socket: TestSocket, channelId: string, ticket: string): Promise<void> {
     const client = clientAt(probe, url);
     const write = await client.post(`/api/v1/channels/${channelId}/messages`, { body: 'during the outage', clientMessageId: 'probe-down' });
     assertError(write, 503, 'STORAGE_UNAVAILABLE');
@@ -94,6 +95,10 @@ describe('storage faults: PostgreSQL stops and starts again under load', () => {
     assert.equal(answer.type, 'error', JSON.stringify(answer));
     assert.equal(answer.type === 'error' && answer.code, 'STORAGE_UNAVAILABLE');
     assert.equal(socket.ofType('ack').filter((a) => a.ref === 'p1').length, 0, 'nothing acked');
+
+    // A handshake cannot check its ticket: 1013 (come back), not 1011 (a bug); the ticket stays unused.
+    const newcomer = new TestSocket(url, ticket);
+    assert.deepEqual(await newcomer.closed, { code: 1013, reason: 'storage unavailable: retry in a few seconds' });
 
     const ready = await client.get('/ready');
     assertError(ready, 503, 'NOT_READY');
