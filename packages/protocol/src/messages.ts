@@ -85,17 +85,19 @@ export const MessagePage = Type.Object({
  * (server: actions/messageBody.ts); the raw cap is higher because padding and combining sequences
  * compose away. The API document states the limit that counts (`x-max-length-normalised`).
  */
-const MessageBodyInput = Type.String({
+export const MessageBodyInput = Type.String({
   maxLength: MessageLimits.rawBodyMax,
   'x-max-length-normalised': MessageLimits.bodyMax,
   description: '1–10,000 Unicode code points after NFC normalisation and trimming; no control characters but \\n and \\t.',
 });
 
+/** Chosen by the client (a UUID): a retried send with the same id returns the same message. */
+export const ClientMessageId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:.-]+$' });
+
 export const SendMessageRequest = Type.Object(
   {
     body: MessageBodyInput,
-    /** Chosen by the client (a UUID): a retried send with the same id returns the same message. */
-    clientMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:.-]+$' })),
+    clientMessageId: Type.Optional(ClientMessageId),
     threadRootId: Type.Optional(Id),
     /** Uploaded files (POST /channels/{id}/files) of the sender's, in this channel, not yet attached. */
     attachmentIds: Type.Optional(Type.Array(Id, { maxItems: FileLimits.perMessageMax, uniqueItems: true })),
@@ -127,10 +129,9 @@ export const EditHistory = Type.Object({
 });
 
 export const MessageParams = Type.Object({ messageId: Id });
-export const ReactionParams = Type.Object({
-  messageId: Id,
-  emoji: Type.String({ minLength: 1, maxLength: MessageLimits.emojiMax, pattern: '^[^\\s\\u0000-\\u001f\\u007f-\\u009f]+$' }),
-});
+/** A reaction's emoji: one token, no spaces or control characters. The REST path and the `react` frame share it. */
+export const Emoji = Type.String({ minLength: 1, maxLength: MessageLimits.emojiMax, pattern: '^[^\\s\\u0000-\\u001f\\u007f-\\u009f]+$' });
+export const ReactionParams = Type.Object({ messageId: Id, emoji: Emoji });
 
 /**
  * Every durable change in a channel, numbered by `seq` with no gaps. Once a message is deleted,

@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { Id } from './scalars.js';
 import { FileLimits } from './files.js';
-import { ChannelEvent, Message } from './messages.js';
+import { ChannelEvent, ClientMessageId, Emoji, Message, MessageBodyInput } from './messages.js';
 
 /**
  * The WebSocket protocol, version 1 (docs/protocol.md). Every frame is one JSON object with a
@@ -84,18 +84,18 @@ export const ClientFrame = Type.Union([
       type: Type.Literal('send'),
       ref: Ref,
       channelId: Id,
-      body: Type.String({ maxLength: 20_000 }),
-      clientMessageId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:.-]+$' }),
+      body: MessageBodyInput,
+      clientMessageId: ClientMessageId,
       threadRootId: Type.Optional(Id),
       /** As in the REST send: the sender's own uploads in this channel, not yet attached. */
       attachmentIds: Type.Optional(Type.Array(Id, { maxItems: FileLimits.perMessageMax, uniqueItems: true })),
     },
     { additionalProperties: false },
   ),
-  Type.Object({ type: Type.Literal('edit'), ref: Ref, messageId: Id, body: Type.String({ maxLength: 20_000 }) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('edit'), ref: Ref, messageId: Id, body: MessageBodyInput }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('delete'), ref: Ref, messageId: Id }, { additionalProperties: false }),
   Type.Object(
-    { type: Type.Literal('react'), ref: Ref, messageId: Id, emoji: Type.String({ minLength: 1, maxLength: 64 }), present: Type.Boolean() },
+    { type: Type.Literal('react'), ref: Ref, messageId: Id, emoji: Emoji, present: Type.Boolean() },
     { additionalProperties: false },
   ),
   Type.Object({ type: Type.Literal('read'), ref: Ref, channelId: Id, seq: Seq }, { additionalProperties: false }),

@@ -14,7 +14,7 @@ import type { BlobStore } from './files/blobStore.js';
 export type ChangePublisher = (events: StoredChannelEvent[]) => void;
 
 /** The real-time gateway's side of the context: wired by `buildApp` once the gateway exists. */
-export type RealtimeHooks = Pick<AppContext, 'publish' | 'notifyReadMoved' | 'notifyTyping' | 'notifyWorkspaceMembership' | 'revokeLiveAccess' | 'presence' | 'liveActivity'>;
+export type RealtimeHooks = Pick<AppContext, 'publish' | 'notifyReadMoved' | 'notifyTyping' | 'typingDue' | 'notifyWorkspaceMembership' | 'revokeLiveAccess' | 'presence' | 'liveActivity'>;
 
 /** Everything an action may touch, built once at start-up and passed down explicitly. */
 export interface AppContext {
@@ -29,6 +29,8 @@ export interface AppContext {
   notifyReadMoved: (userId: string, channelId: string, lastReadSeq: number) => void;
   /** Ephemeral: an (authorized) member is typing in a channel. */
   notifyTyping: (userId: string, workspaceId: string, channelId: string) => void;
+  /** False while this user's last typing notice in the channel is too recent to relay another (checks, takes nothing). */
+  typingDue: (userId: string, channelId: string) => boolean;
   /** A user joined or left a workspace: their live connections start or stop hearing its members' presence. */
   notifyWorkspaceMembership: (userId: string, workspaceId: string, member: boolean) => void;
   /** Sessions of the user were revoked (already, in storage): their live connections close (4004) on every node. */

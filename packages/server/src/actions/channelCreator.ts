@@ -5,6 +5,7 @@ import type { ChannelKind, ChannelRecord, Storage } from '../storage/port.js';
 import { ConflictError } from '../storage/errors.js';
 import { AppError } from '../errors.js';
 import { accessWorkspace, requireWorkspaceMembers } from '../policies/workspaceAccess.js';
+import { assertNotBlockedByAny } from '../policies/blocks.js';
 import { recordChange } from './changeRecorder.js';
 import { normalizeLine } from './textRules.js';
 
@@ -42,6 +43,7 @@ export async function createChannel(ctx: AppContext, userId: string, workspaceId
   await accessWorkspace(ctx, userId, workspaceId);
   const others = (input.memberIds ?? []).filter((id) => id !== userId);
   await requireWorkspaceMembers(ctx, workspaceId, others);
+  await assertNotBlockedByAny(ctx, userId, others, 'You cannot add this person');
   const name = normalizeLine(input.name, 'name', ChannelLimits.channelNameMax);
   const topic = normalizeLine(input.topic ?? '', 'topic', ChannelLimits.topicMax, { allowEmpty: true });
   const channel: ChannelRecord = {
@@ -75,9 +77,7 @@ export async function openConversation(ctx: AppContext, userId: string, workspac
   const others = [...new Set(userIds)].filter((id) => id !== userId);
   if (others.length === 0) throw new AppError('VALIDATION_FAILED', 'Name at least one other person', [{ field: 'userIds', message: 'must name someone else' }]);
   await requireWorkspaceMembers(ctx, workspaceId, others);
-  if ((await ctx.storage.blocks.blockersAmong(userId, others)).length > 0) {
-    throw new AppError('FORBIDDEN', 'You cannot start a conversation with this person');
-  }
+  await assertNotBlockedByAny(ctx, userId, others, 'You cannot start a conversation with this person');
   const members = [userId, ...others].sort();
   const key = members.join(',');
   const existing = await ctx.storage.channels.findByConversationKey(workspaceId, key);

@@ -2,6 +2,7 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { accessChannel, assertCanAddMembers, assertCanJoin, assertCanRemoveMember } from '../policies/channelAccess.js';
 import { requireWorkspaceMembers } from '../policies/workspaceAccess.js';
+import { assertNotBlockedByAny } from '../policies/blocks.js';
 import { changeChannel, recordChange } from './changeRecorder.js';
 
 async function addMember(ctx: AppContext, actorId: string, channelId: string, userId: string): Promise<void> {
@@ -26,6 +27,7 @@ export async function addChannelMember(ctx: AppContext, userId: string, channelI
   const access = await accessChannel(ctx, userId, channelId);
   assertCanAddMembers(access);
   await requireWorkspaceMembers(ctx, access.channel.workspaceId, [targetId]);
+  await assertNotBlockedByAny(ctx, userId, [targetId], 'You cannot add this person');
   await addMember(ctx, userId, channelId, targetId);
 }
 

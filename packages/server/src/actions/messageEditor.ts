@@ -13,10 +13,10 @@ import { resolveMentions, threadUpdated } from './messageSender.js';
 export async function editMessage(ctx: AppContext, userId: string, messageId: string, rawBody: string): Promise<MessageRecord> {
   const { access, message } = await accessMessage(ctx, userId, messageId);
   const now = ctx.clock.now();
-  assertCanEdit(access, message, now, ctx.config.editWindowMs);
+  await assertCanEdit(ctx, access, message, now, ctx.config.editWindowMs);
   const body = normalizeBody(rawBody);
   if (body === message.body) return message;
-  const mentions = await resolveMentions(ctx.storage, access.channel.workspaceId, body);
+  const mentions = await resolveMentions(ctx, userId, access.channel.workspaceId, body);
   const { updated, event } = (await changeChannel(ctx.storage, message.channelId, async (tx, seq) => {
     await requireLive(tx, messageId);
     await tx.messages.edit(messageId, body, mentions.userIds, mentions.channel, now);

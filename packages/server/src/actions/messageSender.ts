@@ -5,17 +5,21 @@ import type { MessageRecord, Storage } from '../storage/port.js';
 import { ConflictError } from '../storage/errors.js';
 import { AppError } from '../errors.js';
 import { accessChannel, assertCanPost } from '../policies/channelAccess.js';
+import { reachableMentions } from '../policies/blocks.js';
 import { presentMessage, presentNewMessage } from '../presenters/chat.js';
 import { normalizeBody, parseMentions } from './messageBody.js';
 import { changeChannel, recordChange } from './changeRecorder.js';
 
-/** Mentioned users who are in the channel's workspace; a name that matches nobody is plain text. */
-export async function resolveMentions(storage: Storage, workspaceId: string, body: string) {
+/**
+ * Mentioned users who are in the channel's workspace and have not blocked the author; a name
+ * that matches nobody is plain text.
+ */
+export async function resolveMentions(ctx: AppContext, authorId: string, workspaceId: string, body: string) {
   const parsed = parseMentions(body);
-  const users = await storage.users.findByUsernames(parsed.usernames);
+  const users = await ctx.storage.users.findByUsernames(parsed.usernames);
   const ids: string[] = [];
-  for (const u of users) if (await storage.workspaces.getMember(workspaceId, u.id)) ids.push(u.id);
-  return { userIds: ids, channel: parsed.channel };
+  for (const u of users) if (await ctx.storage.workspaces.getMember(workspaceId, u.id)) ids.push(u.id);
+  return { userIds: await reachableMentions(ctx, authorId, ids), channel: parsed.channel };
 }
 
 export interface SendResult {
@@ -53,7 +57,7 @@ export async function sendMessage(ctx: AppContext, userId: string, channelId: st
     if (!root || root.channelId !== channelId || root.deletedAt !== null) throw new AppError('NOT_FOUND', 'No such thread');
     if (root.threadRootId !== null) throw new AppError('VALIDATION_FAILED', 'Reply to the thread root', [{ field: 'threadRootId', message: 'is itself a reply' }]);
   }
-  const mentions = await resolveMentions(ctx.storage, access.channel.workspaceId, body);
+  const mentions = await resolveMentions(ctx, userId, access.channel.workspaceId, body);
   const now = ctx.clock.now();
   try {
     const { message, view, events } = (await changeChannel(ctx.storage, channelId, async (tx, seq) => {

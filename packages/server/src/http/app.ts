@@ -86,6 +86,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHo
     publish: (events) => publisher.publish(events),
     notifyReadMoved: (userId, channelId, seq) => publisher.readMoved(userId, channelId, seq),
     notifyTyping: (userId, workspaceId, channelId) => publisher.typing(userId, workspaceId, channelId),
+    typingDue: (userId, channelId) => publisher.typingDue(userId, channelId),
     notifyWorkspaceMembership: (userId, workspaceId, member) => publisher.workspaceMembershipChanged(userId, workspaceId, member),
     revokeLiveAccess: (userId, sessions) => publisher.sessionsRevoked(userId, sessions),
     presence,

@@ -2,6 +2,7 @@ import type { AppContext } from '../context.js';
 import type { ChannelMemberRecord, ChannelRecord, MessageRecord, WorkspaceMemberRecord } from '../storage/port.js';
 import { AppError } from '../errors.js';
 import { isAdminRole } from './workspaceAccess.js';
+import { assertConversationOpenTo } from './blocks.js';
 
 /** What a user is to a channel; produced only by `accessChannel`, so every check starts from it. */
 export interface ChannelAccess {
@@ -47,29 +48,18 @@ function requireActive(a: ChannelAccess): void {
   if (a.channel.archivedAt !== null) throw new AppError('CHANNEL_ARCHIVED', 'This channel is archived and read-only');
 }
 
-/**
- * Post (and react, pin): members of an active channel. In a DM or group DM, someone who blocked
- * the sender makes it read-only for the sender; the refusal does not say who or why.
- */
+/** Post (and react, pin): members of an active channel that no block closes to them (policies/blocks.ts). */
 export async function assertCanPost(ctx: AppContext, a: ChannelAccess): Promise<void> {
   requireMember(a);
   requireActive(a);
-  if (isConversation(a.channel)) {
-    const others = (await ctx.storage.channels.memberIds(a.channel.id)).filter((id) => id !== a.userId);
-    if ((await ctx.storage.blocks.blockersAmong(a.userId, others)).length > 0) {
-      throw new AppError('FORBIDDEN', 'You cannot send messages in this conversation');
-    }
-  }
+  await assertConversationOpenTo(ctx, a.userId, a.channel);
 }
 
 /** Mark read: members only (archived channels can still be read). */
 export const assertCanMarkRead = requireMember;
 
-/** Typing: members of an active channel (an archived one takes no messages). */
-export function assertCanType(a: ChannelAccess): void {
-  requireMember(a);
-  requireActive(a);
-}
+/** Typing: whoever could post there (an archived channel takes no messages, a blocked user reaches no one). */
+export const assertCanType = assertCanPost;
 
 /** Rename, set the topic: channel members or workspace admins; DMs have no name. */
 export function assertCanUpdate(a: ChannelAccess): void {
@@ -103,13 +93,14 @@ export function assertCanRemoveMember(a: ChannelAccess, targetUserId: string): v
   if (a.channel.createdBy !== a.userId && !isAdmin(a)) throw new AppError('FORBIDDEN', 'Only the creator or an admin can remove members');
 }
 
-/** Edit: the author, within the edit window, in an active channel they still belong to. */
-export function assertCanEdit(a: ChannelAccess, m: MessageRecord, now: number, windowMs: number): void {
+/** Edit: the author, within the edit window, where they could still post (a block closes the conversation's edits too). */
+export async function assertCanEdit(ctx: AppContext, a: ChannelAccess, m: MessageRecord, now: number, windowMs: number): Promise<void> {
   if (m.authorId !== a.userId) throw new AppError('FORBIDDEN', 'Only the author can edit a message');
   if (m.deletedAt !== null) throw new AppError('NOT_FOUND', 'No such message');
   requireMember(a);
   requireActive(a);
   if (now - m.createdAt > windowMs) throw new AppError('EDIT_WINDOW_CLOSED', 'Messages can only be edited shortly after sending');
+  await assertConversationOpenTo(ctx, a.userId, a.channel);
 }
 
 /** Delete: the author (while a member) or a workspace admin, at any time. */

@@ -1,17 +1,17 @@
 import * as wsModule from 'ws';
 import { WebSocket, type RawData } from 'ws';
-import { ClientFrame, CloseCodes, RealtimeLimits } from '@relaydesk/protocol';
-import Value from 'typebox/value';
+import { CloseCodes, RealtimeLimits, type ClientFrame } from '@relaydesk/protocol';
 import { AppError } from '../errors.js';
 import { StorageFullError, isStorageFault } from '../storage/errors.js';
 import { presentMessage } from '../presenters/chat.js';
 import { sendMessage } from '../actions/messageSender.js';
 import { deleteMessage, editMessage } from '../actions/messageEditor.js';
 import { setReaction } from '../actions/reactions.js';
+import { startTyping } from '../actions/typing.js';
 import { markRead } from '../actions/readState.js';
 import { Session, type SessionDeps, type Transport } from './session.js';
 import { TokenBucket } from './tokenBucket.js';
-import { frame, OutFrame, parseClientFrame } from './frames.js';
+import { checkClientFrame, frame, OutFrame, parseClientFrame } from './frames.js';
 
 /** The part of ws's (internal) sender the fan-out uses; see `Connection.write`. */
 interface WsSender {
@@ -37,8 +37,6 @@ interface QueuedFrame {
 
 /** Shared by every connection of a gateway (one object, not one per connection). */
 export interface ConnectionDeps extends SessionDeps {
-  /** Forwards "typing" (throttled per user and channel) to the channel's other followers. */
-  typing: (userId: string, workspaceId: string, channelId: string) => void;
   /** The socket closed, whatever stage it had reached: the gateway gives back what it took for it. */
   closed: (connection: Connection) => void;
 }
@@ -203,14 +201,14 @@ export class Connection implements Transport {
     const { session } = this;
     // Closed (revoked, say) but the peer has not seen the close yet: what it still sends is dropped.
     if (session.isClosed) return;
-    const parsed = parseClientFrame(text, isBinary);
-    if (!Value.Check(ClientFrame, parsed)) {
+    const checked = checkClientFrame(parseClientFrame(text, isBinary));
+    if (!checked.ok && checked.code === 'INVALID_FRAME') {
       session.sendError(undefined, 'INVALID_FRAME', 'Frames are JSON objects of a known type (see docs/protocol.md)');
       if (++this.violations >= MAX_VIOLATIONS) this.close(1008, 'too many invalid frames');
       return;
     }
-    const f = parsed as ClientFrame;
-    const ref = 'ref' in f ? f.ref : undefined;
+    const ref = checked.ok ? ('ref' in checked.frame ? checked.frame.ref : undefined) : checked.ref;
+    // Bad fields cost a token like any operation, so refusals cannot be had faster than answers.
     const token = (this.bucket ??= new TokenBucket(RealtimeLimits.opsPerSecond, RealtimeLimits.opsBurst)).take();
     if (!token.ok) {
       this.deps.metrics.floodRejections.inc();
@@ -221,8 +219,9 @@ export class Connection implements Transport {
       if (this.refusals.length >= MAX_FLOOD_REFUSALS) this.close(CloseCodes.flooding, 'flooding');
       return;
     }
+    if (!checked.ok) return session.sendError(ref, 'VALIDATION_FAILED', `Invalid ${checked.field}: ${checked.reason}`);
     try {
-      await this.handle(f);
+      await this.handle(checked.frame);
     } catch (err) {
       if (err instanceof AppError) session.sendError(ref, err.code, err.message);
       else if (isStorageFault(err)) {
@@ -265,21 +264,11 @@ export class Connection implements Transport {
       case 'read':
         return this.ack(f.ref, { lastReadSeq: await markRead(ctx, this.userId, f.channelId, f.seq) });
       case 'typing':
-        return this.typing(f.channelId);
+        return startTyping(ctx, this.userId, f.channelId);
       case 'presence':
         session.setStatus(f.status);
         return this.ack(f.ref, {});
     }
-  }
-
-  /**
-   * "Typing" in a channel this connection follows (so the user is a member, as its live
-   * membership says); fire-and-forget, no answer.
-   */
-  private typing(channelId: string): void {
-    const workspaceId = this.session.workspaceOf(channelId);
-    if (!workspaceId) throw new AppError('NOT_A_MEMBER', 'Join the channel first');
-    this.deps.typing(this.userId, workspaceId, channelId);
   }
 
   private ack(ref: string | undefined, extra: { message?: unknown; lastReadSeq?: number }): void {

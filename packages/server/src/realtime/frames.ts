@@ -1,4 +1,5 @@
-import type { ServerFrame, StoredChannelEvent } from '@relaydesk/protocol';
+import { ClientFrame, type ServerFrame, type StoredChannelEvent } from '@relaydesk/protocol';
+import Value from 'typebox/value';
 import { findBadString } from '../actions/textRules.js';
 
 /**
@@ -54,4 +55,26 @@ export function parseClientFrame(text: string, isBinary: boolean): unknown {
     return undefined;
   }
   return findBadString(parsed) ? undefined : parsed;
+}
+
+/** Each client frame type's own schema, to say which field of a known frame is wrong. */
+const FRAME_SCHEMAS = new Map(ClientFrame.anyOf.map((schema) => [schema.properties.type.const as string, schema]));
+
+export type FrameCheck =
+  | { ok: true; frame: ClientFrame }
+  /** Not a frame at all: not JSON, not an object, or of no known type. */
+  | { ok: false; code: 'INVALID_FRAME' }
+  /** A known frame with a bad field: refused like its REST twin's body (400 VALIDATION_FAILED). */
+  | { ok: false; code: 'VALIDATION_FAILED'; ref: string | undefined; field: string; reason: string };
+
+/** Validates a parsed client frame against the one schema both transports share (@relaydesk/protocol). */
+export function checkClientFrame(parsed: unknown): FrameCheck {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, code: 'INVALID_FRAME' };
+  const { type, ref } = parsed as { type?: unknown; ref?: unknown };
+  const schema = typeof type === 'string' ? FRAME_SCHEMAS.get(type) : undefined;
+  if (!schema) return { ok: false, code: 'INVALID_FRAME' };
+  const [first] = [...Value.Errors(schema, parsed)];
+  if (!first) return { ok: true, frame: parsed as ClientFrame };
+  const safeRef = typeof ref === 'string' && ref.length <= 64 ? ref : undefined;
+  return { ok: false, code: 'VALIDATION_FAILED', ref: safeRef, field: first.instancePath.slice(1).split('/')[0] || 'frame', reason: first.message };
 }

@@ -73,7 +73,6 @@ export class Gateway {
       presence,
       ids: new SharedIds(),
       presenceBatch: new NoticeBatcher(PRESENCE_BATCH_MS),
-      typing: (userId, workspaceId, channelId) => publisher.typing(userId, workspaceId, channelId),
       closed: (connection) => this.socketClosed(connection),
     };
     this.heartbeat = setInterval(() => this.beat(), Math.max(1, Math.floor(ctx.config.wsHeartbeatMs / HEARTBEAT_SLICES)));

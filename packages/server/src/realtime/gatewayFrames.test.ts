@@ -26,7 +26,7 @@ describe('WebSocket gateway: malformed and oversized frames', () => {
     assert.ok(error.message.length > 0);
   }
 
-  it('invalid JSON, unknown types, extra or missing fields and binary frames each get INVALID_FRAME and change nothing', async () => {
+  it('invalid JSON, unknown types and binary frames get INVALID_FRAME; a known frame with an extra or missing field gets VALIDATION_FAILED with its ref; nothing changes', async () => {
     const socket = await TestSocket.live(team.members[0]!.client);
     const before = await lastSeq();
     await expectInvalidFrame(socket, '{"type":"send",');
@@ -34,8 +34,13 @@ describe('WebSocket gateway: malformed and oversized frames', () => {
     await socket.roundTrip();
     assert.ok(socket.isOpen);
     const socket2 = await TestSocket.live(team.members[0]!.client);
-    await expectInvalidFrame(socket2, JSON.stringify({ type: 'send', channelId: team.channelId, body: 'x', clientMessageId: 'c1', admin: true }));
-    await expectInvalidFrame(socket2, JSON.stringify({ type: 'send', channelId: team.channelId, body: 'no client id' }));
+    for (const bad of [
+      { type: 'send', ref: 'extra', channelId: team.channelId, body: 'x', clientMessageId: 'c1', admin: true },
+      { type: 'send', ref: 'missing', channelId: team.channelId, body: 'no client id' },
+    ]) {
+      const answer = await socket2.request(bad as never);
+      assert.deepEqual([answer.type, answer.type === 'error' && answer.code], ['error', 'VALIDATION_FAILED'], JSON.stringify(answer));
+    }
     await expectInvalidFrame(socket2, Buffer.from(JSON.stringify({ type: 'ping' })), true);
     await socket2.roundTrip();
     assert.ok(socket2.isOpen);

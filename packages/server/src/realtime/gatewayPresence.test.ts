@@ -102,7 +102,7 @@ for (const database of DATABASES) {
 
       const from = tab2.frames.length;
       tab2.sendRaw(JSON.stringify({ type: 'presence', status: 'busy' }));
-      assert.equal((await tab2.next('error', () => true, { from })).code, 'INVALID_FRAME');
+      assert.equal((await tab2.next('error', () => true, { from })).code, 'VALIDATION_FAILED');
       await tab2.close();
       await watcher.close();
     });

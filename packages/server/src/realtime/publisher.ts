@@ -71,6 +71,10 @@ export class Publisher {
   }
 
   /** "Typing" (already authorized) to the channel's other followers, at most every typingThrottleMs per user and channel. */
+  typingDue(userId: string, channelId: string): boolean {
+    return this.typingThrottle.due(`${userId}:${channelId}`);
+  }
+
   typing(userId: string, workspaceId: string, channelId: string): void {
     if (!this.typingThrottle.allow(`${userId}:${channelId}`)) return;
     this.bus.publish(channelTopic(workspaceId, channelId), {

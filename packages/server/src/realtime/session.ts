@@ -189,11 +189,6 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     });
   }
 
-  /** The workspace of a channel this session follows (the user is a member), if it does. */
-  workspaceOf(channelId: string): string | undefined {
-    return this.cursors.get(channelId)?.workspaceId;
-  }
-
   /** Every topic this session listens to, whichever it came on. */
   onBusMessage(m: BusMessage, topic: string): void {
     const kind = topicKind(topic);

@@ -9,6 +9,12 @@ export class Throttle {
     private readonly clock: MonotonicClock = monotonicClock,
   ) {}
 
+  /** Whether `allow(key)` would let an event through now, without counting one. */
+  due(key: string): boolean {
+    const previous = this.last.get(key);
+    return previous === undefined || this.clock.elapsedMs() - previous >= this.intervalMs;
+  }
+
   allow(key: string): boolean {
     const t = this.clock.elapsedMs();
     const previous = this.last.get(key);
