@@ -305,128 +305,150 @@ describe('Stored XSS: a hostile member’s texts never run in another member’s
       await page.addScriptTag({ content: "window.__cspProbe = 1; __xss('csp-probe');" }).catch(() => undefined);
       const probeRan = await page.evaluate(() => (window as unknown as { __cspProbe?: number }).__cspProbe === 1);
       assert.equal(probeRan, mode.bypassCSP, mode.bypassCSP ? 'bypassCSP lets an inline script run' : 'the CSP blocks an inline script');
-      if (mode.bypassCSP) await eventually(async () => hits.length, (n) => n === 1, 'the probe calls the hook');
-      else await page.waitForTimeout(100);
-      assert.deepEqual(hits.map((h) => h.split(' ')[0]), mode.bypassCSP ? ['csp-probe'] : [], 'the hook sees exactly the probe when it runs');
+      // And markup that reaches the DOM unescaped is caught too: an event-handler payload written
+      // straight into the page runs (and is seen) exactly when no CSP stands in its way.
+      await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', `<img src="/nonexistent.png" onerror="__xss('dom-control')">`));
+      if (mode.bypassCSP) await eventually(async () => hits.length, (n) => n === 2, 'the control payload calls the hook');
+      else await page.waitForTimeout(300);
+      assert.deepEqual(
+        hits.map((h) => h.split(' ')[0]),
+        mode.bypassCSP ? ['csp-probe', 'dom-control'] : [],
+        'the hook sees the probe and the control exactly when they run',
+      );
       hits.length = 0;
 
-      await logIn(page, server.url, stored.victim.username, stored.victim.password);
-      const nav = page.getByRole('navigation', { name: 'Channels' });
-
-      // Workspace switcher: every workspace name is an <option>'s text.
-      const options = await page.locator('#workspace-select option').allTextContents();
-      for (const n of stored.workspaceNames) assert.ok(options.includes(n), `workspace name shown as text: ${n}`);
-      await selectWorkspace(page, stored.workspaceIds[0]!, stored.mainChannel.name!);
-
-      // Channel list: every channel name as text.
-      const listed = await nav.locator('.channel-name').allTextContents();
-      for (const c of [stored.mainChannel, stored.editChannel, stored.filesChannel, ...stored.extraChannels.slice(0, 3)]) {
-        assert.ok(listed.includes(c.name!), `channel name in the sidebar as text: ${c.name} (listed: ${JSON.stringify(listed)})`);
-      }
-      for (const label of stored.dmLabels) assert.ok(listed.includes(label), `DM label (display names) as text: ${label}`);
-      audit.push(...(await domAudit(page, 'sidebar')));
-
-      // The corpus channel: heading, topic, every corpus message, reactions.
-      await clickChannel(page, stored.mainChannel.name!);
-      assert.equal(await page.locator('.channel-title .topic').textContent(), stored.mainChannel.topic, 'topic shown as text');
+      // A payload that ran is the finding, whatever step then failed: report it first.
       let shown = 0;
-      for (const [i, m] of stored.corpusMessages.entries()) shown += assertShownAsText(await messageText(page, m.id), m.payloads, `corpus message ${i + 1}`);
-      const reactions = byId(page, stored.corpusMessages[0]!.id).locator('button.reaction');
-      await reactions.first().waitFor();
-      const reactionText = (await reactions.allTextContents()).join('\n');
-      for (const e of stored.emoji) assert.ok(reactionText.includes(e), `reaction emoji shown as text: ${e}`);
-      const author = await byId(page, stored.corpusMessages[0]!.id).locator('.author').textContent();
-      assert.equal(author, stored.attackerName, 'the author’s display name as text');
-      audit.push(...(await domAudit(page, 'corpus channel')));
+      const ranFirst = (e: unknown) => {
+        if (hits.length > 0 || dialogs.length > 0) assert.fail(`payloads ran: ${JSON.stringify(hits)}; dialogs: ${JSON.stringify(dialogs)} (then: ${(e as Error).message})`);
+        throw e;
+      };
+      try {
+        await logIn(page, server.url, stored.victim.username, stored.victim.password);
+        const nav = page.getByRole('navigation', { name: 'Channels' });
 
-      // A message arriving live (the event path and the screen-reader announcement).
-      const live = chunk('live', 'xss live')[0]!;
-      const liveMessage = await stored.attacker.api.channels.send(stored.mainChannel.id, { body: live.body });
-      await timeline(page).evaluate((el) => el.scrollTo(0, el.scrollHeight));
-      assertShownAsText(await messageText(page, liveMessage.id), live.payloads, 'live message');
-      audit.push(...(await domAudit(page, 'live message')));
+        // Workspace switcher: every workspace name is an <option>'s text.
+        const options = await page.locator('#workspace-select option').allTextContents();
+        for (const n of stored.workspaceNames) assert.ok(options.includes(n), `workspace name shown as text: ${n}`);
+        await selectWorkspace(page, stored.workspaceIds[0]!, stored.mainChannel.name!);
 
-      // Thread panel: root and every reply.
-      await timeline(page).evaluate((el) => el.scrollTo(0, el.scrollHeight));
-      await byId(page, stored.rootId).locator('button.thread-link').click();
-      await threadPanel(page).waitFor();
-      for (const [i, r] of stored.replies.entries()) shown += assertShownAsText(await messageText(page, r.id, 'thread'), r.payloads, `thread reply ${i + 1}`);
-      audit.push(...(await domAudit(page, 'thread panel')));
-      await threadPanel(page).getByRole('button', { name: 'Close thread' }).click();
+        // Channel list: every channel name as text.
+        const listed = await nav.locator('.channel-name').allTextContents();
+        for (const c of [stored.mainChannel, stored.editChannel, stored.filesChannel, ...stored.extraChannels.slice(0, 3)]) {
+          assert.ok(listed.includes(c.name!), `channel name in the sidebar as text: ${c.name} (listed: ${JSON.stringify(listed)})`);
+        }
+        for (const label of stored.dmLabels) assert.ok(listed.includes(label), `DM label (display names) as text: ${label}`);
+        audit.push(...(await domAudit(page, 'sidebar')));
 
-      // Pins dialog (quotes bodies as text).
-      await page.getByRole('button', { name: 'Pins', exact: true }).click();
-      const pins = page.getByRole('dialog', { name: 'Pinned messages' });
-      await pins.locator('.search-hit').first().waitFor();
-      assert.ok(((await pins.innerText()) ?? '').includes('xss corpus part'), 'pinned bodies quoted as text');
-      audit.push(...(await domAudit(page, 'pins dialog')));
-      await pins.getByRole('button', { name: 'Close' }).click();
+        // The corpus channel: heading, topic, every corpus message, reactions.
+        await clickChannel(page, stored.mainChannel.name!);
+        assert.equal(await page.locator('.channel-title .topic').textContent(), stored.mainChannel.topic, 'topic shown as text');
+        for (const [i, m] of stored.corpusMessages.entries()) shown += assertShownAsText(await messageText(page, m.id), m.payloads, `corpus message ${i + 1}`);
+        const reactions = byId(page, stored.corpusMessages[0]!.id).locator('button.reaction');
+        await reactions.first().waitFor();
+        const reactionText = (await reactions.allTextContents()).join('\n');
+        for (const e of stored.emoji) assert.ok(reactionText.includes(e), `reaction emoji shown as text: ${e}`);
+        const author = await byId(page, stored.corpusMessages[0]!.id).locator('.author').textContent();
+        assert.equal(author, stored.attackerName, 'the author’s display name as text');
+        audit.push(...(await domAudit(page, 'corpus channel')));
 
-      // Search results: snippets, author names, channel labels.
-      await page.getByRole('button', { name: 'Search', exact: true }).click();
-      const search = page.getByRole('complementary', { name: 'Search' });
-      await search.getByLabel('Search messages').fill('onerror');
-      await search.getByRole('button', { name: 'Search', exact: true }).click();
-      await search.locator('.search-hit').first().waitFor();
-      const results = await search.innerText();
-      assert.ok(results.includes('onerror'), 'search snippets quote the payloads as text');
-      assert.ok(results.includes(stored.attackerName), 'search hits name the author as text');
-      const fromOptions = await search.locator('select').nth(1).locator('option').allTextContents();
-      for (const n of stored.authorNames) assert.ok(fromOptions.includes(n), `search "From" lists display names as text: ${n}`);
-      audit.push(...(await domAudit(page, 'search results')));
-      await search.getByRole('button', { name: 'Close search' }).click();
+        // A message arriving live (the event path and the screen-reader announcement).
+        const live = chunk('live', 'xss live')[0]!;
+        const liveMessage = await stored.attacker.api.channels.send(stored.mainChannel.id, { body: live.body });
+        await timeline(page).evaluate((el) => el.scrollTo(0, el.scrollHeight));
+        assertShownAsText(await messageText(page, liveMessage.id), live.payloads, 'live message');
+        await eventually(
+          () => page.getByTestId('announcer').textContent(),
+          (text) => text === `${stored.attackerName}: ${live.body.slice(0, 200)}`,
+          'the live message announced as text',
+        );
+        audit.push(...(await domAudit(page, 'live message')));
 
-      // Edited messages.
-      await clickChannel(page, stored.editChannel.name!);
-      for (const [i, m] of stored.editedMessages.entries()) shown += assertShownAsText(await messageText(page, m.id), m.payloads, `edited message ${i + 1}`);
-      audit.push(...(await domAudit(page, 'edited messages')));
+        // Thread panel: root and every reply.
+        await timeline(page).evaluate((el) => el.scrollTo(0, el.scrollHeight));
+        await byId(page, stored.rootId).locator('button.thread-link').click();
+        await threadPanel(page).waitFor();
+        for (const [i, r] of stored.replies.entries()) shown += assertShownAsText(await messageText(page, r.id, 'thread'), r.payloads, `thread reply ${i + 1}`);
+        audit.push(...(await domAudit(page, 'thread panel')));
+        await threadPanel(page).getByRole('button', { name: 'Close thread' }).click();
 
-      // Files: names on file cards, the image's alt and label, and its lightbox title.
-      await clickChannel(page, stored.filesChannel.name!);
-      const cards = await timeline(page).locator('a.file-card strong').allTextContents();
-      for (const f of stored.fileNames) assert.ok(cards.includes(f), `file name shown as text: ${f}`);
-      const authorsShown = await timeline(page).locator('.author').allTextContents();
-      for (const n of stored.authorNames) assert.ok(authorsShown.includes(n), `display name shown as text: ${n}`);
-      const imageButton = timeline(page).locator('button.image-attachment');
-      assert.equal(await imageButton.locator('img').getAttribute('alt'), stored.imageName, 'the image name is only an alt text');
-      audit.push(...(await domAudit(page, 'files channel')));
-      await imageButton.click();
-      const lightbox = page.locator('dialog[open]');
-      await lightbox.locator('figure.lightbox img').waitFor();
-      assert.equal(await lightbox.locator('h2').textContent(), stored.imageName, 'lightbox title as text');
-      audit.push(...(await domAudit(page, 'lightbox')));
-      await lightbox.getByRole('button', { name: 'Close' }).click();
+        // Pins dialog (quotes bodies as text).
+        await page.getByRole('button', { name: 'Pins', exact: true }).click();
+        const pins = page.getByRole('dialog', { name: 'Pinned messages' });
+        await pins.locator('.search-hit').first().waitFor();
+        assert.ok(((await pins.innerText()) ?? '').includes('xss corpus part'), 'pinned bodies quoted as text');
+        audit.push(...(await domAudit(page, 'pins dialog')));
+        await pins.getByRole('button', { name: 'Close' }).click();
 
-      // Other channels (topics in the header) and both DMs.
-      for (const c of stored.extraChannels.slice(0, 3)) {
-        await clickChannel(page, c.name!);
-        assert.equal(await page.locator('.channel-title .topic').textContent(), c.topic);
+        // Search results: snippets, author names, channel labels.
+        await page.getByRole('button', { name: 'Search', exact: true }).click();
+        const search = page.getByRole('complementary', { name: 'Search' });
+        await search.getByLabel('Search messages').fill('onerror');
+        await search.getByRole('button', { name: 'Search', exact: true }).click();
+        await search.locator('.search-hit').first().waitFor();
+        const results = await search.innerText();
+        assert.ok(results.includes('onerror'), 'search snippets quote the payloads as text');
+        assert.ok(results.includes(stored.attackerName), 'search hits name the author as text');
+        const fromOptions = await search.locator('select').nth(1).locator('option').allTextContents();
+        for (const n of stored.authorNames) assert.ok(fromOptions.includes(n), `search "From" lists display names as text: ${n}`);
+        audit.push(...(await domAudit(page, 'search results')));
+        await search.getByRole('button', { name: 'Close search' }).click();
+
+        // Edited messages.
+        await clickChannel(page, stored.editChannel.name!);
+        for (const [i, m] of stored.editedMessages.entries()) shown += assertShownAsText(await messageText(page, m.id), m.payloads, `edited message ${i + 1}`);
+        audit.push(...(await domAudit(page, 'edited messages')));
+
+        // Files: names on file cards, the image's alt and label, and its lightbox title.
+        await clickChannel(page, stored.filesChannel.name!);
+        const cards = await timeline(page).locator('a.file-card strong').allTextContents();
+        for (const f of stored.fileNames) assert.ok(cards.includes(f), `file name shown as text: ${f}`);
+        const authorsShown = await timeline(page).locator('.author').allTextContents();
+        for (const n of stored.authorNames) assert.ok(authorsShown.includes(n), `display name shown as text: ${n}`);
+        const imageButton = timeline(page).locator('button.image-attachment');
+        assert.equal(await imageButton.locator('img').getAttribute('alt'), stored.imageName, 'the image name is only an alt text');
+        audit.push(...(await domAudit(page, 'files channel')));
+        await imageButton.click();
+        const lightbox = page.locator('dialog[open]');
+        await lightbox.locator('figure.lightbox img').waitFor();
+        assert.equal(await lightbox.locator('h2').textContent(), stored.imageName, 'lightbox title as text');
+        audit.push(...(await domAudit(page, 'lightbox')));
+        await lightbox.getByRole('button', { name: 'Close' }).click();
+
+        // Other channels (topics in the header) and both DMs.
+        for (const c of stored.extraChannels.slice(0, 3)) {
+          await clickChannel(page, c.name!);
+          assert.equal(await page.locator('.channel-title .topic').textContent(), c.topic);
+        }
+        for (const label of stored.dmLabels) await clickChannel(page, label);
+        audit.push(...(await domAudit(page, 'DMs')));
+
+        // Browse channels (names and topics) and New DM (the member list with display names).
+        await nav.getByRole('button', { name: 'Browse channels' }).click();
+        const browse = page.getByRole('dialog', { name: 'Browse channels' });
+        await browse.locator('li').first().waitFor();
+        const browseText = await browse.innerText();
+        for (const c of [stored.mainChannel, stored.editChannel, stored.extraChannels[0]!]) {
+          assert.ok(browseText.includes(c.name!) && browseText.includes(c.topic!), `browse lists ${c.name} with its topic as text`);
+        }
+        audit.push(...(await domAudit(page, 'browse dialog')));
+        await browse.getByRole('button', { name: 'Close' }).click();
+        await nav.getByRole('button', { name: 'New direct message' }).click();
+        const dmDialog = page.getByRole('dialog', { name: 'New direct message' });
+        await dmDialog.locator('label').first().waitFor();
+        const people = await dmDialog.innerText();
+        for (const n of [stored.attackerName, ...stored.authorNames]) assert.ok(people.includes(n), `member list shows ${n} as text`);
+        audit.push(...(await domAudit(page, 'member list')));
+        await dmDialog.getByRole('button', { name: 'Close' }).click();
+
+        // Another workspace (its name in the switcher, its channel in the list).
+        await selectWorkspace(page, stored.workspaceIds[1]!, stored.extraChannels[3]!.name!);
+        await clickChannel(page, stored.extraChannels[3]!.name!);
+        audit.push(...(await domAudit(page, 'second workspace')));
+
+      } catch (e) {
+        ranFirst(e);
       }
-      for (const label of stored.dmLabels) await clickChannel(page, label);
-      audit.push(...(await domAudit(page, 'DMs')));
-
-      // Browse channels (names and topics) and New DM (the member list with display names).
-      await nav.getByRole('button', { name: 'Browse channels' }).click();
-      const browse = page.getByRole('dialog', { name: 'Browse channels' });
-      await browse.locator('li').first().waitFor();
-      const browseText = await browse.innerText();
-      for (const c of [stored.mainChannel, stored.editChannel, stored.extraChannels[0]!]) {
-        assert.ok(browseText.includes(c.name!) && browseText.includes(c.topic!), `browse lists ${c.name} with its topic as text`);
-      }
-      audit.push(...(await domAudit(page, 'browse dialog')));
-      await browse.getByRole('button', { name: 'Close' }).click();
-      await nav.getByRole('button', { name: 'New direct message' }).click();
-      const dmDialog = page.getByRole('dialog', { name: 'New direct message' });
-      await dmDialog.locator('label').first().waitFor();
-      const people = await dmDialog.innerText();
-      for (const n of [stored.attackerName, ...stored.authorNames]) assert.ok(people.includes(n), `member list shows ${n} as text`);
-      audit.push(...(await domAudit(page, 'member list')));
-      await dmDialog.getByRole('button', { name: 'Close' }).click();
-
-      // Another workspace (its name in the switcher, its channel in the list).
-      await selectWorkspace(page, stored.workspaceIds[1]!, stored.extraChannels[3]!.name!);
-      await clickChannel(page, stored.extraChannels[3]!.name!);
-      audit.push(...(await domAudit(page, 'second workspace')));
 
       // Timers, autofocus and lazy loads get a moment to fire.
       await page.waitForTimeout(300);
