@@ -79,21 +79,25 @@ const ADMIN_OPERATIONS = [
   'deleteMessage',
 ];
 
-/** What a blocked user may no longer do towards the blocker (policy: a block stops sends, edits, reactions, typing, new conversations). */
-const BLOCKED_OPERATIONS: Record<string, number> = { sendMessage: 403, addReaction: 403, openConversation: 403, uploadFile: 403 };
+/** What a blocked user may no longer do towards the blocker (policies/blocks.ts: sends, edits, reactions, pins, typing, new conversations). */
+const BLOCKED_OPERATIONS: Record<string, number> = {
+  sendMessage: 403,
+  editMessage: 403,
+  addReaction: 403,
+  pinMessage: 403,
+  startTyping: 403,
+  openConversation: 403,
+  uploadFile: 403,
+};
 
 /** The cells the matrix does not drive, each with its reason (the test fails if this list goes stale). */
 const NOT_DRIVEN: Record<string, string> = {
   'tenant:*': 'operations without a path id act on the caller\u2019s own account or data only (own workspaces, sessions, unreads, blocks, stream): nothing of another tenant to reach',
   'tenant:acceptInvite': 'an invite code is the one way into another workspace: accepting it is the point',
-  'tenant:blockUser': 'a block names a user, not a tenant resource; whether the answer reveals that the id exists is issue 14 point 12 (blocking), not yet on main',
-  'tenant:unblockUser': 'as blockUser',
+  'tenant:unblockUser': 'answers 204 for any id and changes only the caller\u2019s own list (blockRules.test.ts): nothing of tenant A to reach',
   'nonMember:*': 'workspace-level and account operations: a member of workspace A may use them; the non-member cells aim at the private channel and the DM',
   'plainMember:*': 'not an admin operation: a plain member may use it',
   'blocked:*': 'not aimed at the blocker: only DM and user-targeted operations are cells of the blocked user',
-  'blocked:editMessage': 'editing one\u2019s earlier DM message after being blocked is a known gap (issue 14 point 3, blocking helper), not yet fixed on main: today 200',
-  'blocked:startTyping': 'typing towards the blocker is a known gap (issue 14 point 3, blocking helper), not yet fixed on main: today 204',
-  'blocked:pinMessage': 'whether a block stops pins is for the blocking policy to decide (issue 14 point 3); today 403',
   'anonymous:*': 'public by design (sign-up, sign-in, refresh, logout, probes): there is no one to refuse',
 };
 
@@ -122,6 +126,8 @@ function cellsOf(kind: Kind, o: Operation, w: World): Cell[] | string {
       return isPublic(o) ? 'anonymous:*' : [cell(undefined, hidden(w, 'private'), 401, 'the private channel')];
     case 'tenant':
       if (`tenant:${id}` in NOT_DRIVEN) return `tenant:${id}`;
+      // Blocking someone of another tenant gets the 404 of an id that does not exist.
+      if (id === 'blockUser') return [cell(w.outsider, { userId: w.owner.id }, 404, 'a user of tenant A')];
       if (params.length === 0 || isPublic(o)) return 'tenant:*';
       return [cell(w.outsider, hidden(w, 'private'), 404, 'tenant A'), cell(w.outsider, hidden(w, 'dm'), 404, 'a DM of tenant A')];
     case 'nonMember':
