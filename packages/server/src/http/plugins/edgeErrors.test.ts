@@ -141,7 +141,7 @@ describe('router- and parser-level refusals follow the error contract', () => {
 });
 
 describe('during shutdown', () => {
-  it('a request that arrives after close() began is 503 SHUTTING_DOWN in the error format, with Connection: close', async () => {
+  it('a request (here /ready) that arrives after close() began is 503 SHUTTING_DOWN in the error format, with Connection: close', async () => {
     const server = await startTestServer();
     const { port } = new URL(server.url);
     const socket = net.connect(Number(port), '127.0.0.1');
@@ -157,7 +157,8 @@ describe('during shutdown', () => {
     socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
     await until(/"status":"ok"/);
     received = '';
-    socket.write('GET /health HTTP/1.1\r\n');
+    // /ready in particular: a load balancer probing over a kept-alive connection sees 503 at once.
+    socket.write('GET /ready HTTP/1.1\r\n');
     await new Promise((r) => setTimeout(r, 50));
     const closing = server.close();
     await new Promise((r) => setTimeout(r, 100));
