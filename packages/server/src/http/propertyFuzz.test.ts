@@ -1,0 +1,384 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ClientFrame, RealtimeLimits, type ServerFrame } from '@relaydesk/protocol';
+import { startTestServer, type TestServer } from '../testing/testServer.js';
+import { TestClient, registerNewUser, type TestResponse } from '../testing/httpClient.js';
+import { assertProductError, buildWorld, fill, pathParams, readOperations, StateSnapshot, type Actor, type Operation, type World } from '../testing/apiWorld.js';
+import { TestSocket, sleep } from '../realtime/testSocket.js';
+
+// Property-based fuzzing (fast-check) of every JSON body of the API document and of every client
+// frame type of the WebSocket protocol, as the owner of the workspace (so that authorization passes
+// and validation is what is exercised). Inputs: fc.jsonValue, raw non-JSON text, and values built
+// from the schema then mutated (wrong type, missing required field, extra field, over-long string,
+// huge / negative / fractional number, unicode junk, null).
+// Counts (seed FUZZ_SEED, default below, printed at start):
+//   - REST bodies: BODY_RUNS per operation with a JSON requestBody (18 today)
+//   - REST path parameters: PARAM_RUNS per GET operation with path parameters
+//   - REST query strings: QUERY_RUNS per GET operation with query parameters
+//   - WebSocket: FRAME_RUNS per client frame type (9 today), plus FRAME_RUNS of arbitrary JSON
+// Properties: never a 5xx, every 4xx is the product error, a refused request or frame changed no
+// stored row (snapshot before, compared after; a success re-takes the snapshot), sockets never
+// close with 1011 (1008 after repeated invalid frames is documented: a fresh socket is opened),
+// and the server still answers /health after each batch.
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261203);
+const BODY_RUNS = 30;
+const PARAM_RUNS = 15;
+const QUERY_RUNS = 15;
+const FRAME_RUNS = 30;
+
+type Schema = Record<string, any>;
+
+// --- values from a schema, and their mutations ---------------------------------------------------
+
+/** Ids of the world a field name points at, so that a valid-looking value reaches the action. */
+function hint(name: string, w: World): unknown {
+  const ids: Record<string, unknown> = {
+    channelId: w.publicChannel,
+    messageId: w.publicMessage,
+    threadRootId: w.publicMessage,
+    userId: w.friend.id,
+    userIds: [w.friend.id],
+    attachmentIds: [w.publicFile],
+    code: w.inviteCode,
+  };
+  return ids[name];
+}
+
+/** A value that the schema accepts, or nearly (patterns are not followed). */
+function validOf(schema: Schema, w: World, name = ''): fc.Arbitrary<unknown> {
+  const hinted = hint(name, w);
+  if (hinted !== undefined) return fc.constant(hinted);
+  if ('const' in schema) return fc.constant(schema.const);
+  if (Array.isArray(schema.enum)) return fc.constantFrom(...(schema.enum as unknown[]));
+  if (Array.isArray(schema.anyOf)) return fc.oneof(...(schema.anyOf as Schema[]).map((s) => validOf(s, w, name)));
+  switch (schema.type) {
+    case 'string':
+      return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 24, 24) }).map((s) => s.padEnd(schema.minLength ?? 0, 'x'));
+    case 'integer':
+      return fc.integer({ min: schema.minimum ?? 0, max: Math.min(schema.maximum ?? 1000, 1000) });
+    case 'number':
+      return fc.double({ min: schema.minimum ?? 0, max: schema.maximum ?? 1000, noNaN: true });
+    case 'boolean':
+      return fc.boolean();
+    case 'array':
+      return fc.array(validOf(schema.items ?? {}, w), { minLength: schema.minItems ?? 0, maxLength: Math.min(schema.maxItems ?? 3, 3) });
+    case 'object': {
+      const props = Object.entries((schema.properties ?? {}) as Record<string, Schema>);
+      const record = Object.fromEntries(props.map(([k, s]) => [k, validOf(s, w, k)]));
+      const required = (schema.required ?? []) as string[];
+      if (schema.patternProperties || schema.additionalProperties === true || typeof schema.additionalProperties === 'object') {
+        return fc.dictionary(fc.string({ maxLength: 8 }), fc.nat(), { maxKeys: 3 });
+      }
+      return fc.record(record, { requiredKeys: required });
+    }
+    default:
+      return fc.jsonValue({ maxDepth: 2 });
+  }
+}
+
+const junk = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('\u0000', '\u202e evil', '\ud800', '\uffff', '𝕳𝖊𝖑𝖑𝖔', 'Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇', '\u200b', ' ', '', '../../etc/passwd', "'; drop table users; --", '%00', '{{7*7}}'),
+);
+const wrongValue = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.constantFrom(1e308, -1e308, 2 ** 53 + 1, -(2 ** 53) - 1, -1, -0.5, 0.5, 1.5, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER),
+  fc.integer({ min: -(2 ** 31), max: -1 }),
+  junk,
+  fc.nat({ max: 40_000 }).map((n) => 'x'.repeat(n)),
+  fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 12 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
+  fc.constantFrom('__proto__', 'constructor', 'toString'),
+);
+
+type Mutation = { kind: 'wrong'; key: number; value: unknown } | { kind: 'drop'; key: number } | { kind: 'extra'; name: string; value: unknown } | { kind: 'none' };
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('wrong' as const), key: fc.nat(), value: wrongValue }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('drop' as const), key: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('extra' as const), name: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom('__proto__', 'id', 'role', 'constructor')), value: wrongValue }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
+);
+
+/** Applies up to three mutations to a schema-built object (keys picked among the schema's). */
+function mutate(value: unknown, schema: Schema, ms: Mutation[]): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return ms.length > 0 && ms[0]!.kind === 'wrong' ? ms[0]!.value : value;
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  const keys = Object.keys((schema.properties ?? {}) as object);
+  const required = (schema.required ?? []) as string[];
+  for (const m of ms) {
+    if (m.kind === 'wrong' && keys.length > 0) out[keys[m.key % keys.length]!] = m.value;
+    if (m.kind === 'drop' && required.length > 0) delete out[required[m.key % required.length]!];
+    if (m.kind === 'extra') Object.defineProperty(out, m.name, { value: m.value, enumerable: true, configurable: true, writable: true });
+  }
+  return out;
+}
+
+/** What is sent: raw text or a JSON value (arbitrary, or from the schema and mutated). */
+type Input = { raw: string } | { json: unknown };
+function inputsOf(schema: Schema, w: World): fc.Arbitrary<Input> {
+  const mutated = fc.tuple(validOf(schema, w), fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([v, ms]) => ({ json: mutate(v, schema, ms) }));
+  return fc.oneof(
+    { weight: 6, arbitrary: mutated },
+    { weight: 3, arbitrary: fc.jsonValue().map((json) => ({ json })) },
+    { weight: 1, arbitrary: fc.oneof(junk, fc.constantFrom('{', '{"a":', '[1,2', 'nul', '{"__proto__":{"x":1}}', '1e99999')).map((raw) => ({ raw })) },
+  );
+}
+
+// --- checks ----------------------------------------------------------------------------------------
+
+/**
+ * The full-text index (its keys and FTS tables) is brought up to date in the background after a
+ * message changes, whenever that is: it is derived from `messages`, which is compared.
+ */
+const DERIVED = /^message_(fts|search)/;
+const differs = (a: Record<string, unknown[]>, b: Record<string, unknown[]>) =>
+  Object.keys({ ...a, ...b }).filter((t) => !DERIVED.test(t) && JSON.stringify(a[t]) !== JSON.stringify(b[t]));
+
+/** Holds the stored rows between requests: a refusal must leave them as they were; a success moves the baseline. */
+class Baseline {
+  private rows: Record<string, unknown[]>;
+  constructor(private readonly state: StateSnapshot) {
+    this.rows = state.take();
+  }
+  after(refused: boolean, label: string): void {
+    const now = this.state.take();
+    if (refused) {
+      const changed = differs(this.rows, now);
+      const rows = changed.map((t) => `${t}: ${show(now[t]!.filter((r) => !this.rows[t]!.includes(r)))}`);
+      assert.deepEqual(changed, [], `${label}: a refused request changed stored rows: ${rows.join('; ')}`);
+    }
+    this.rows = now;
+  }
+
+  /** After a step that changes rows by design (a socket's ticket), before the next request. */
+  reset(): void {
+    this.rows = this.state.take();
+  }
+}
+
+function checkAnswer(res: TestResponse, label: string): void {
+  assert.ok(res.status < 500, `${label}: ${res.status} ${res.text.slice(0, 300)}`);
+  if (res.status >= 400) assertProductError(res, label);
+}
+
+async function assertAlive(server: TestServer): Promise<void> {
+  const res = await fetch(`${server.url}/health`);
+  assert.equal(res.status, 200, 'the server no longer answers /health');
+}
+
+const show = (v: unknown) => {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 200 ? `${s.slice(0, 200)}…(${s.length})` : s;
+};
+
+// --- the suite ---------------------------------------------------------------------------------------
+
+/** Operations that end or change the caller's own session run as a scratch user, replaced after a success. */
+const SESSION_ENDING = new Set(['logout', 'changePassword', 'refreshSession']);
+/** A stream: a valid request never ends. */
+const NOT_FETCHED = new Set(['openEventStream']);
+
+describe('property fuzz over the API document and the socket protocol (sqlite)', () => {
+  let server: TestServer;
+  let world: World;
+  let operations: Operation[];
+  let state: StateSnapshot;
+
+  before(async () => {
+    console.warn(`propertyFuzz: fast-check seed ${SEED} (set FUZZ_SEED to replay)`);
+    server = await startTestServer();
+    world = await buildWorld(server);
+    operations = await readOperations(server);
+    state = new StateSnapshot(server);
+  });
+  after(async () => {
+    state.close();
+    await server.close();
+  });
+
+  const target = (w: World) => ({ workspaceId: w.workspaceA, channelId: w.publicChannel, messageId: w.publicMessage, fileId: w.publicFile, userId: w.friend.id, inviteId: w.inviteId, id: w.ownerSessionId, emoji: '👍' });
+
+  it('answers every mutated JSON body with a 2xx or a product 4xx, and a refusal changes nothing', async () => {
+    const withBody = operations.filter((o) => o.op.requestBody?.content['application/json']);
+    assert.ok(withBody.length >= 15, `only ${withBody.length} operations with a JSON body`);
+    let scratch: Actor | undefined;
+    let baseline: Baseline;
+    const scratchActor = async () => {
+      if (scratch) return scratch;
+      const client = new TestClient(server.url);
+      scratch = { client, id: (await registerNewUser(client)).user.id };
+      baseline.reset();
+      return scratch;
+    };
+    for (const o of withBody) {
+      const schema = o.op.requestBody!.content['application/json']!.schema;
+      baseline = new Baseline(state);
+      await fc.assert(
+        fc.asyncProperty(inputsOf(schema, world), async (input) => {
+          const caller = SESSION_ENDING.has(o.operationId) ? await scratchActor() : world.owner;
+          const label = `${o.method} ${o.path} (${o.operationId}) with ${show('raw' in input ? input.raw : input.json)}`;
+          const body = 'raw' in input ? { raw: input.raw, headers: { 'content-type': 'application/json' } } : { raw: JSON.stringify(input.json), headers: { 'content-type': 'application/json' } };
+          const res = await caller.client.request(o.method, fill(o, target(world)), body);
+          checkAnswer(res, label);
+          baseline.after(res.status >= 400, `${label} → ${res.status}`);
+          if (res.status < 300 && SESSION_ENDING.has(o.operationId)) scratch = undefined;
+        }),
+        { numRuns: BODY_RUNS, seed: SEED, endOnFailure: true },
+      );
+      await assertAlive(server);
+    }
+  });
+
+  it('answers random path parameters and query strings with a product error, never a 5xx', async () => {
+    const gets = operations.filter((o) => o.method === 'GET' && !NOT_FETCHED.has(o.operationId));
+    const withParams = gets.filter((o) => pathParams(o).length > 0);
+    const withQuery = gets.filter((o) => (o.op.parameters ?? []).some((p) => p.in === 'query'));
+    const baseline = new Baseline(state);
+    for (const o of withParams) {
+      const param = fc.constantFrom(...pathParams(o));
+      await fc.assert(
+        fc.asyncProperty(param, fc.oneof(junk, fc.string({ maxLength: 300 }), fc.constantFrom('0', '-1', '1e999', 'null', '%', '..', '.')), async (name, value) => {
+          const label = `GET ${o.path} (${o.operationId}) with {${name}}=${show(value)}`;
+          const res = await world.owner.client.get(fill(o, { ...target(world), [name]: value }));
+          checkAnswer(res, label);
+          baseline.after(res.status >= 400, label);
+        }),
+        { numRuns: PARAM_RUNS, seed: SEED, endOnFailure: true },
+      );
+    }
+    for (const o of withQuery) {
+      const names = (o.op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+      const value = fc.oneof(junk, fc.integer().map(String), fc.constantFrom('-1', '1e308', '99999999999999999999', 'true', '', '[]', '{}', 'NaN'));
+      const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...names), fc.string({ maxLength: 6 })), value), { maxLength: 5 });
+      await fc.assert(
+        fc.asyncProperty(query, async (pairs) => {
+          const qs = new URLSearchParams(pairs).toString();
+          const label = `GET ${o.path} (${o.operationId})?${qs.slice(0, 200)}`;
+          const res = await world.owner.client.get(`${fill(o, target(world))}?${qs}`);
+          checkAnswer(res, label);
+          baseline.after(res.status >= 400, label);
+        }),
+        { numRuns: QUERY_RUNS, seed: SEED, endOnFailure: true },
+      );
+    }
+    await assertAlive(server);
+  });
+
+  it('answers every mutated client frame with an error of a stable code (or ack), never 1011, and a refusal changes nothing', async () => {
+    const variants = (ClientFrame as unknown as { anyOf: Schema[] }).anyOf;
+    assert.ok(variants.length >= 9, 'the client frame union');
+    const baseline = new Baseline(state);
+    const pool = new SocketPool(world.owner, 6, () => baseline.reset());
+    const kinds: { name: string; arb: fc.Arbitrary<Input> }[] = [
+      ...variants.map((s) => ({ name: String(s.properties.type.const), arb: inputsOf(s, world) })),
+      { name: 'arbitrary JSON', arb: fc.jsonValue().map((json): Input => ({ json })) },
+    ];
+    try {
+      for (const { name, arb } of kinds) {
+        await fc.assert(
+          fc.asyncProperty(arb, async (input) => {
+            const text = 'raw' in input ? input.raw : JSON.stringify(input.json);
+            const label = `${name} frame ${show(text)}`;
+            const answers = await pool.exchange(text, label);
+            for (const a of answers) {
+              if (a.type === 'error') assert.ok(/^[A-Z_]+$/.test(a.code) && a.code !== 'INTERNAL' && a.message.length > 0, `${label}: error ${show(a)}`);
+            }
+            const refused = answers.some((a) => a.type === 'error') && !answers.some((a) => a.type === 'ack');
+            baseline.after(refused, label);
+          }),
+          { numRuns: FRAME_RUNS, seed: SEED, endOnFailure: true },
+        );
+        await assertAlive(server);
+      }
+      pool.assertNoMalformed();
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+/**
+ * Sockets of one user, used in turn, each paced below the per-connection token bucket (so that
+ * RATE_LIMITED stays rare and no socket is closed as flooding). A socket closed after repeated
+ * invalid frames must have been closed with 1008; a fresh one takes its place.
+ */
+class SocketPool {
+  private sockets: (TestSocket | undefined)[];
+  private readonly sent: number[][];
+  private next = 0;
+  private refs = 0;
+  private readonly all: TestSocket[] = [];
+
+  constructor(
+    private readonly owner: Actor,
+    size: number,
+    /** Opening a socket stores (and consumes) a ticket: the caller re-takes its snapshot. */
+    private readonly onOpen: () => void,
+  ) {
+    this.sockets = Array.from({ length: size }, () => undefined);
+    this.sent = Array.from({ length: size }, () => []);
+  }
+
+  private async socket(i: number): Promise<TestSocket> {
+    const s = this.sockets[i];
+    if (s?.isOpen) return s;
+    if (s) {
+      const { code } = await s.waitForClose();
+      assert.equal(code, 1008, `a socket closed with ${code}, not 1008 (frames: ${JSON.stringify(s.frames.slice(-5))})`);
+    }
+    const fresh = await TestSocket.live(this.owner.client);
+    this.all.push(fresh);
+    this.sockets[i] = fresh;
+    this.onOpen();
+    return fresh;
+  }
+
+  /** Waits until the socket has sent fewer than 70 % of the bucket's rate in the last second. */
+  private async pace(i: number): Promise<void> {
+    const budget = Math.floor(RealtimeLimits.opsPerSecond * 0.7);
+    for (;;) {
+      const now = performance.now();
+      this.sent[i] = this.sent[i]!.filter((t) => now - t < 1000);
+      if (this.sent[i]!.length < budget) return;
+      await sleep(1000 - (now - this.sent[i]![0]!) + 5);
+    }
+  }
+
+  /** Sends `text`, then a ping: the ack and error frames in between are the answer to `text`. */
+  async exchange(text: string, label: string): Promise<(ServerFrame & { type: 'ack' | 'error' })[]> {
+    const i = this.next++ % this.sockets.length;
+    await this.pace(i);
+    const s = await this.socket(i);
+    const from = s.frames.length;
+    const ref = `fuzz-${++this.refs}`;
+    this.sent[i]!.push(performance.now(), performance.now());
+    s.sendRaw(text);
+    s.sendRaw(JSON.stringify({ type: 'ping', ref }));
+    let end: number;
+    try {
+      await s.waitFor((f) => (f.type === 'pong' || f.type === 'error') && f.ref === ref, { from, timeoutMs: 5000 });
+      end = s.frames.findIndex((f, k) => k >= from && (f.type === 'pong' || f.type === 'error') && f.ref === ref);
+    } catch (err) {
+      // Closed on an invalid frame: documented (1008) and checked when the socket is next needed.
+      if (!s.closeInfo) throw new Error(`${label}: no answer: ${(err as Error).message}`);
+      assert.notEqual(s.closeInfo.code, 1011, `${label}: closed with 1011`);
+      assert.equal(s.closeInfo.code, 1008, `${label}: closed with ${s.closeInfo.code}`);
+      end = s.frames.length;
+    }
+    return s.frames.slice(from, end).filter((f): f is ServerFrame & { type: 'ack' | 'error' } => f.type === 'ack' || f.type === 'error');
+  }
+
+  assertNoMalformed(): void {
+    for (const s of this.all) assert.deepEqual(s.malformed, [], 'frames outside the protocol');
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.all) {
+      if (s.closeInfo) assert.ok(s.closeInfo.code !== 1011, 'closed with 1011');
+      await s.close();
+    }
+  }
+}
