@@ -23,10 +23,19 @@ import { TestSocket, sleep } from '../realtime/testSocket.js';
 // and the server still answers /health after each batch.
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261203);
-const BODY_RUNS = 30;
-const PARAM_RUNS = 15;
-const QUERY_RUNS = 15;
-const FRAME_RUNS = 30;
+/** FUZZ_SCALE multiplies every count, to hunt longer by hand (default 1). */
+const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
+const BODY_RUNS = 30 * SCALE;
+const PARAM_RUNS = 15 * SCALE;
+const QUERY_RUNS = 15 * SCALE;
+const FRAME_RUNS = 30 * SCALE;
+/** What came back, per operation or frame type: printed with FUZZ_STATS=1, to see that the inputs reach past validation. */
+const stats = new Map<string, Map<string, number>>();
+const count = (what: string, answer: string) => {
+  const m = stats.get(what) ?? new Map<string, number>();
+  m.set(answer, (m.get(answer) ?? 0) + 1);
+  stats.set(what, m);
+};
 
 type Schema = Record<string, any>;
 
@@ -46,13 +55,30 @@ function hint(name: string, w: World): unknown {
   return ids[name];
 }
 
-/** A value that the schema accepts, or nearly (patterns are not followed). */
-function validOf(schema: Schema, w: World, name = ''): fc.Arbitrary<unknown> {
+/** Ids that exist but that the owner may not use this way (another tenant's, a DM, a file, itself), or none at all. */
+const otherIds = (w: World) =>
+  fc.oneof(
+    fc.constantFrom(w.workspaceB, w.privateChannel, w.dm, w.blockedDm, w.privateMessage, w.dmFile, w.owner.id, w.outsider.id, w.blocked.id, w.inviteId),
+    fc.uuid(),
+  );
+
+/**
+ * A value that the schema accepts, or nearly (patterns are not followed). `hostile`: still of the
+ * schema's types and lengths, but with junk text and other ids, to get past the schema to the actions.
+ */
+function validOf(schema: Schema, w: World, name = '', hostile = false): fc.Arbitrary<unknown> {
   const hinted = hint(name, w);
+  if (name === 'clientMessageId') return fc.stringMatching(/^[A-Za-z0-9_:.-]{1,64}$/);
+  if (hinted !== undefined && hostile) return fc.oneof(fc.constant(hinted), Array.isArray(hinted) ? fc.array(otherIds(w), { minLength: 1, maxLength: 3 }) : otherIds(w));
   if (hinted !== undefined) return fc.constant(hinted);
   if ('const' in schema) return fc.constant(schema.const);
   if (Array.isArray(schema.enum)) return fc.constantFrom(...(schema.enum as unknown[]));
-  if (Array.isArray(schema.anyOf)) return fc.oneof(...(schema.anyOf as Schema[]).map((s) => validOf(s, w, name)));
+  if (hostile && schema.type === 'string') {
+    const max = Math.min(schema.maxLength ?? 64, 20_000);
+    return fc.oneof(junk, fc.string({ unit: 'grapheme', maxLength: 30 }), fc.constant('x'.repeat(max)), fc.constant('é'.repeat(max)), fc.constant(' \t\n')).map((v) => [...v].slice(0, max).join('').padEnd(schema.minLength ?? 0, '\u200b'));
+  }
+  if (hostile && schema.type === 'integer') return fc.integer({ min: schema.minimum ?? -(2 ** 31), max: schema.maximum ?? 2 ** 53 - 1 });
+  if (Array.isArray(schema.anyOf)) return fc.oneof(...(schema.anyOf as Schema[]).map((s) => validOf(s, w, name, hostile)));
   switch (schema.type) {
     case 'string':
       return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 24, 24) }).map((s) => s.padEnd(schema.minLength ?? 0, 'x'));
@@ -63,10 +89,10 @@ function validOf(schema: Schema, w: World, name = ''): fc.Arbitrary<unknown> {
     case 'boolean':
       return fc.boolean();
     case 'array':
-      return fc.array(validOf(schema.items ?? {}, w), { minLength: schema.minItems ?? 0, maxLength: Math.min(schema.maxItems ?? 3, 3) });
+      return fc.array(validOf(schema.items ?? {}, w, '', hostile), { minLength: schema.minItems ?? 0, maxLength: Math.min(schema.maxItems ?? 3, 3) });
     case 'object': {
       const props = Object.entries((schema.properties ?? {}) as Record<string, Schema>);
-      const record = Object.fromEntries(props.map(([k, s]) => [k, validOf(s, w, k)]));
+      const record = Object.fromEntries(props.map(([k, s]) => [k, validOf(s, w, k, hostile)]));
       const required = (schema.required ?? []) as string[];
       if (schema.patternProperties || schema.additionalProperties === true || typeof schema.additionalProperties === 'object') {
         return fc.dictionary(fc.string({ maxLength: 8 }), fc.nat(), { maxKeys: 3 });
@@ -120,8 +146,10 @@ function mutate(value: unknown, schema: Schema, ms: Mutation[]): unknown {
 type Input = { raw: string } | { json: unknown };
 function inputsOf(schema: Schema, w: World): fc.Arbitrary<Input> {
   const mutated = fc.tuple(validOf(schema, w), fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([v, ms]) => ({ json: mutate(v, schema, ms) }));
+  const hostile = validOf(schema, w, '', true).map((json) => ({ json }));
   return fc.oneof(
-    { weight: 6, arbitrary: mutated },
+    { weight: 5, arbitrary: mutated },
+    { weight: 3, arbitrary: hostile },
     { weight: 3, arbitrary: fc.jsonValue().map((json) => ({ json })) },
     { weight: 1, arbitrary: fc.oneof(junk, fc.constantFrom('{', '{"a":', '[1,2', 'nul', '{"__proto__":{"x":1}}', '1e99999')).map((raw) => ({ raw })) },
   );
@@ -195,6 +223,7 @@ describe('property fuzz over the API document and the socket protocol (sqlite)',
     state = new StateSnapshot(server);
   });
   after(async () => {
+    if (process.env.FUZZ_STATS) for (const [what, m] of stats) console.warn(what, Object.fromEntries(m));
     state.close();
     await server.close();
   });
@@ -223,6 +252,7 @@ describe('property fuzz over the API document and the socket protocol (sqlite)',
           const body = 'raw' in input ? { raw: input.raw, headers: { 'content-type': 'application/json' } } : { raw: JSON.stringify(input.json), headers: { 'content-type': 'application/json' } };
           const res = await caller.client.request(o.method, fill(o, target(world)), body);
           checkAnswer(res, label);
+          count(o.operationId, res.status >= 400 ? `${res.status} ${res.body.error.code}` : String(res.status));
           baseline.after(res.status >= 400, `${label} → ${res.status}`);
           if (res.status < 300 && SESSION_ENDING.has(o.operationId)) scratch = undefined;
         }),
@@ -232,18 +262,28 @@ describe('property fuzz over the API document and the socket protocol (sqlite)',
     }
   });
 
-  it('answers random path parameters and query strings with a product error, never a 5xx', async () => {
-    const gets = operations.filter((o) => o.method === 'GET' && !NOT_FETCHED.has(o.operationId));
-    const withParams = gets.filter((o) => pathParams(o).length > 0);
-    const withQuery = gets.filter((o) => (o.op.parameters ?? []).some((p) => p.in === 'query'));
+  it('answers random path parameters and query strings with a product error, never a 5xx, and a refusal changes nothing', async () => {
+    // Every method: one parameter is random at a time and the others are the world's, so a random
+    // id reaches nothing real; the emoji of a reaction is free text and may succeed (then the baseline moves).
+    const withParams = operations.filter((o) => pathParams(o).length > 0 && !NOT_FETCHED.has(o.operationId));
+    const withQuery = operations.filter((o) => o.method === 'GET' && !NOT_FETCHED.has(o.operationId) && (o.op.parameters ?? []).some((p) => p.in === 'query'));
     const baseline = new Baseline(state);
+    const pathValue = fc.oneof(
+      junk,
+      fc.string({ maxLength: 300 }),
+      fc.constantFrom('0', '-1', '1e999', 'null', '%', '..', '.', ' ', 'a'.repeat(5000)),
+      fc.constantFrom('%', '%ff', '%c3%28', '%2F', '%2e%2e', '%%', '%u0041', '%ed%a0%80', '%F0%9F%91').map((raw) => ({ raw })),
+    );
     for (const o of withParams) {
       const param = fc.constantFrom(...pathParams(o));
       await fc.assert(
-        fc.asyncProperty(param, fc.oneof(junk, fc.string({ maxLength: 300 }), fc.constantFrom('0', '-1', '1e999', 'null', '%', '..', '.')), async (name, value) => {
-          const label = `GET ${o.path} (${o.operationId}) with {${name}}=${show(value)}`;
-          const res = await world.owner.client.get(fill(o, { ...target(world), [name]: value }));
+        fc.asyncProperty(param, pathValue, async (name, value) => {
+          const label = `${o.method} ${o.path} (${o.operationId}) with {${name}}=${show(value)}`;
+          // A raw value goes in as is (bad percent-encoding); the others are encoded, lone surrogates made well-formed first.
+          const path = typeof value === 'string' ? fill(o, { ...target(world), [name]: Buffer.from(value).toString() }) : fill(o, { ...target(world), [name]: '\u0000' }).replace('%00', value.raw);
+          const res = await world.owner.client.request(o.method, path);
           checkAnswer(res, label);
+          count(`${o.operationId} {${name}}`, String(res.status));
           baseline.after(res.status >= 400, label);
         }),
         { numRuns: PARAM_RUNS, seed: SEED, endOnFailure: true },
@@ -272,8 +312,10 @@ describe('property fuzz over the API document and the socket protocol (sqlite)',
     assert.ok(variants.length >= 9, 'the client frame union');
     const baseline = new Baseline(state);
     const pool = new SocketPool(world.owner, 6, () => baseline.reset());
+    // `delete` last: once it succeeds, the message the others aim at is gone.
+    const ordered = [...variants].sort((a, b) => Number(a.properties.type.const === 'delete') - Number(b.properties.type.const === 'delete'));
     const kinds: { name: string; arb: fc.Arbitrary<Input> }[] = [
-      ...variants.map((s) => ({ name: String(s.properties.type.const), arb: inputsOf(s, world) })),
+      ...ordered.map((s) => ({ name: String(s.properties.type.const), arb: inputsOf(s, world) })),
       { name: 'arbitrary JSON', arb: fc.jsonValue().map((json): Input => ({ json })) },
     ];
     try {
@@ -287,6 +329,7 @@ describe('property fuzz over the API document and the socket protocol (sqlite)',
               if (a.type === 'error') assert.ok(/^[A-Z_]+$/.test(a.code) && a.code !== 'INTERNAL' && a.message.length > 0, `${label}: error ${show(a)}`);
             }
             const refused = answers.some((a) => a.type === 'error') && !answers.some((a) => a.type === 'ack');
+            count(`frame ${name}`, answers.map((a) => (a.type === 'error' ? a.code : a.type)).join(',') || 'no answer');
             baseline.after(refused, label);
           }),
           { numRuns: FRAME_RUNS, seed: SEED, endOnFailure: true },
