@@ -314,15 +314,18 @@ describe('property fuzz over the API document and the socket protocol (sqlite)',
     const pool = new SocketPool(world.owner, 6, () => baseline.reset());
     // `delete` last: once it succeeds, the message the others aim at is gone.
     const ordered = [...variants].sort((a, b) => Number(a.properties.type.const === 'delete') - Number(b.properties.type.const === 'delete'));
-    const kinds: { name: string; arb: fc.Arbitrary<Input> }[] = [
+    type Frame = Input | { binary: Uint8Array };
+    const kinds: { name: string; arb: fc.Arbitrary<Frame> }[] = [
       ...ordered.map((s) => ({ name: String(s.properties.type.const), arb: inputsOf(s, world) })),
-      { name: 'arbitrary JSON', arb: fc.jsonValue().map((json): Input => ({ json })) },
+      { name: 'arbitrary JSON', arb: fc.jsonValue().map((json): Frame => ({ json })) },
+      // A binary frame, even of a valid JSON text, is not a frame of the protocol.
+      { name: 'binary', arb: fc.oneof(fc.uint8Array({ maxLength: 256 }), fc.constant(new TextEncoder().encode('{"type":"ping","ref":"b"}'))).map((binary): Frame => ({ binary })) },
     ];
     try {
       for (const { name, arb } of kinds) {
         await fc.assert(
           fc.asyncProperty(arb, async (input) => {
-            const text = 'raw' in input ? input.raw : JSON.stringify(input.json);
+            const text = 'raw' in input ? input.raw : 'binary' in input ? Buffer.from(input.binary) : JSON.stringify(input.json);
             const label = `${name} frame ${show(text)}`;
             const answers = await pool.exchange(text, label);
             for (const a of answers) {
@@ -371,6 +374,7 @@ class SocketPool {
     if (s) {
       const { code } = await s.waitForClose();
       assert.equal(code, 1008, `a socket closed with ${code}, not 1008 (frames: ${JSON.stringify(s.frames.slice(-5))})`);
+      count('sockets', 'closed with 1008, replaced');
     }
     const fresh = await TestSocket.live(this.owner.client);
     this.all.push(fresh);
@@ -391,14 +395,14 @@ class SocketPool {
   }
 
   /** Sends `text`, then a ping: the ack and error frames in between are the answer to `text`. */
-  async exchange(text: string, label: string): Promise<(ServerFrame & { type: 'ack' | 'error' })[]> {
+  async exchange(text: string | Buffer, label: string): Promise<(ServerFrame & { type: 'ack' | 'error' })[]> {
     const i = this.next++ % this.sockets.length;
     await this.pace(i);
     const s = await this.socket(i);
     const from = s.frames.length;
     const ref = `fuzz-${++this.refs}`;
     this.sent[i]!.push(performance.now(), performance.now());
-    s.sendRaw(text);
+    s.sendRaw(text, { binary: typeof text !== 'string' });
     s.sendRaw(JSON.stringify({ type: 'ping', ref }));
     let end: number;
     try {
