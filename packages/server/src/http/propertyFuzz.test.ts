@@ -14,9 +14,11 @@ import { TestSocket, sleep } from '../realtime/testSocket.js';
 // huge / negative / fractional number, unicode junk, null).
 // Counts (seed FUZZ_SEED, default below, printed at start):
 //   - REST bodies: BODY_RUNS per operation with a JSON requestBody (18 today)
-//   - REST path parameters: PARAM_RUNS per GET operation with path parameters
-//   - REST query strings: QUERY_RUNS per GET operation with query parameters
-//   - WebSocket: FRAME_RUNS per client frame type (9 today), plus FRAME_RUNS of arbitrary JSON
+//   - REST path parameters: PARAM_RUNS per operation with path parameters
+//   - REST query strings: QUERY_RUNS per GET operation with query parameters (the SSE stream apart:
+//     2 × QUERY_RUNS random `resume` positions, a stream that starts is closed at once)
+//   - WebSocket: FRAME_RUNS per client frame type (9 today), plus FRAME_RUNS of arbitrary JSON and
+//     FRAME_RUNS binary frames, over a pool of 6 sockets paced below the per-connection token bucket
 // Properties: never a 5xx, every 4xx is the product error, a refused request or frame changed no
 // stored row (snapshot before, compared after; a success re-takes the snapshot), sockets never
 // close with 1011 (1008 after repeated invalid frames is documented: a fresh socket is opened),
@@ -307,6 +309,29 @@ describe('property fuzz over the API document and the socket protocol (sqlite)',
     await assertAlive(server);
   });
 
+  it('answers random `resume` positions of the SSE stream with the stream or a product error, never a 5xx', async () => {
+    const channels = fc.dictionary(fc.oneof(fc.constantFrom(world.publicChannel, world.privateChannel, world.dm), fc.string({ maxLength: 70 })), fc.oneof(fc.nat(), wrongValue), { maxKeys: 4 });
+    const resume = fc.oneof(
+      channels.map((c) => JSON.stringify(c)),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      junk,
+      fc.constantFrom('{"__proto__":{"a":1}}', '{"constructor":1}', '{', 'x'.repeat(9000), `{"${world.publicChannel}":1e999}`),
+    );
+    const baseline = new Baseline(state);
+    await fc.assert(
+      fc.asyncProperty(resume, async (value) => {
+        const label = `GET /api/v1/realtime/stream?resume=${show(value)}`;
+        const res = await openStream(world.owner.client, `/api/v1/realtime/stream?resume=${encodeURIComponent(Buffer.from(value).toString())}`);
+        count('openEventStream ?resume', String(res.status));
+        if (res.status === 200) return void baseline.after(false, label);
+        checkAnswer(res, label);
+        baseline.after(true, label);
+      }),
+      { numRuns: QUERY_RUNS * 2, seed: SEED, endOnFailure: true },
+    );
+    await assertAlive(server);
+  });
+
   it('answers every mutated client frame with an error of a stable code (or ack), never 1011, and a refusal changes nothing', async () => {
     const variants = (ClientFrame as unknown as { anyOf: Schema[] }).anyOf;
     assert.ok(variants.length >= 9, 'the client frame union');
@@ -345,6 +370,19 @@ describe('property fuzz over the API document and the socket protocol (sqlite)',
     }
   });
 });
+
+/** Opens the SSE stream: a 200 is the stream starting (then closed at once); anything else is read whole. */
+async function openStream(client: TestClient, path: string): Promise<TestResponse> {
+  const cookie = [...client.jar.entries()].map(([n, c]) => `${n}=${c.value}`).join('; ');
+  const abort = new AbortController();
+  const res = await fetch(client.baseUrl + path, { headers: { cookie, origin: client.origin }, signal: abort.signal });
+  if (res.status === 200) {
+    abort.abort();
+    return { status: 200, headers: res.headers, body: undefined, text: '' };
+  }
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: res.headers.get('content-type')?.includes('json') && text ? JSON.parse(text) : text, text };
+}
 
 /**
  * Sockets of one user, used in turn, each paced below the per-connection token bucket (so that
