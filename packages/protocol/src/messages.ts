@@ -1,9 +1,8 @@
 import Type from 'typebox';
-import { Id, Timestamp } from './scalars.js';
+import { Id, Seq, Timestamp } from './scalars.js';
 import { Channel } from './channels.js';
 import { FileInfo, FileLimits } from './files.js';
 
-const Seq = Type.Integer({ minimum: 0 });
 
 export const MessageLimits = {
   /** After trimming, in Unicode code points. */

@@ -1,5 +1,5 @@
 import Type from 'typebox';
-import { Id } from './scalars.js';
+import { Id, Seq } from './scalars.js';
 import { FileLimits } from './files.js';
 import { ChannelEvent, ClientMessageId, Emoji, Message, MessageBodyInput } from './messages.js';
 
@@ -69,10 +69,9 @@ export type PresenceList = Type.Static<typeof PresenceList>;
 /** `GET /api/v1/realtime/stream?resume=…`: the SSE fallback; `resume` is a URL-encoded JSON object. */
 export const StreamQuery = Type.Object({ resume: Type.Optional(Type.String({ maxLength: 8192 })) }, { additionalProperties: false });
 /** The decoded `resume` of the stream: the last seq the client has per channel, like the `resume` frame. */
-export const ResumePositions = Type.Record(Type.String({ maxLength: 64 }), Type.Integer({ minimum: 0 }), { maxProperties: 10_000 });
+export const ResumePositions = Type.Record(Type.String({ maxLength: 64 }), Seq, { maxProperties: 10_000 });
 
 const Ref = Type.Optional(Type.String({ maxLength: 64 }));
-const Seq = Type.Integer({ minimum: 0 });
 
 // --- client → server ---------------------------------------------------------------------------
 

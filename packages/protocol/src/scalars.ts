@@ -5,6 +5,12 @@ import { TextRules } from './limits.js';
 
 /** An entity id as the API carries it (UUIDs today; bounded so a forged one stays cheap to refuse). */
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
+/**
+ * A position in a channel's sequence. Bounded: JSON and query strings can spell numbers past what a
+ * 64-bit column holds (`1e999` is Infinity, `99999999999999999999`), which PostgreSQL would refuse
+ * with an error instead of the client getting a 400.
+ */
+export const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 /** An instant as ISO 8601 in UTC, e.g. `2026-11-25T05:30:00.000Z`. */
 export const Timestamp = Type.String({ format: 'date-time' });
 
