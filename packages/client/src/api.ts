@@ -135,4 +135,22 @@ export class RelayDeskApi {
     block: (userId: string) => this.call<void>('PUT', `/api/v1/me/blocks/${enc(userId)}`),
     unblock: (userId: string) => this.call<void>('DELETE', `/api/v1/me/blocks/${enc(userId)}`),
   };
+
+  // --- API tokens and bots ---
+  readonly tokens = {
+    /** The secret (`token`) is in this answer only. */
+    create: (body: P.CreateTokenRequest) => this.call<P.CreatedToken>('POST', '/api/v1/me/tokens', body),
+    list: () => this.get<P.TokenList>('/api/v1/me/tokens'),
+    revoke: (tokenId: string) => this.call<void>('DELETE', `/api/v1/me/tokens/${enc(tokenId)}`),
+  };
+
+  readonly bots = {
+    create: (workspaceId: string, body: P.CreateBotRequest) => this.call<User>('POST', `/api/v1/workspaces/${enc(workspaceId)}/bots`, body),
+    list: (workspaceId: string) => this.get<{ bots: User[] }>(`/api/v1/workspaces/${enc(workspaceId)}/bots`),
+    createToken: (workspaceId: string, botId: string, body: P.CreateTokenRequest) =>
+      this.call<P.CreatedToken>('POST', `/api/v1/workspaces/${enc(workspaceId)}/bots/${enc(botId)}/tokens`, body),
+    tokens: (workspaceId: string, botId: string) => this.get<P.TokenList>(`/api/v1/workspaces/${enc(workspaceId)}/bots/${enc(botId)}/tokens`),
+    revokeToken: (workspaceId: string, botId: string, tokenId: string) =>
+      this.call<void>('DELETE', `/api/v1/workspaces/${enc(workspaceId)}/bots/${enc(botId)}/tokens/${enc(tokenId)}`),
+  };
 }

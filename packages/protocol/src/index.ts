@@ -8,3 +8,4 @@ export * from './messages.js';
 export * from './search.js';
 export * from './realtime.js';
 export * from './tokens.js';
+export * from './hooks.js';

@@ -17,14 +17,19 @@ const NO_PASSWORD = '!bot';
  */
 export async function createBot(ctx: AppContext, adminId: string, workspaceId: string, request: CreateBotRequest): Promise<User> {
   requireWorkspaceAdmin(await accessWorkspace(ctx, adminId, workspaceId));
+  return presentUser(await insertBot(ctx, workspaceId, request.username, request.displayName?.trim() || request.username));
+}
+
+/** A new bot user, member of the workspace (authorized by the caller: an admin, or a channel's integration). */
+export async function insertBot(ctx: AppContext, workspaceId: string, username: string, displayName: string): Promise<UserRecord> {
   const now = ctx.clock.now();
   const id = randomUUID();
   const bot: UserRecord = {
     id,
-    username: request.username.toLowerCase(),
+    username: username.toLowerCase(),
     // Unique and never deliverable (RFC 2606 .invalid): a bot has no mailbox.
     email: `bot-${id}@bots.invalid`,
-    displayName: request.displayName?.trim() || request.username,
+    displayName,
     passwordHash: NO_PASSWORD,
     createdAt: now,
     isBot: true,
@@ -38,7 +43,7 @@ export async function createBot(ctx: AppContext, adminId: string, workspaceId: s
   }
   await ctx.storage.workspaces.addMember({ workspaceId, userId: id, role: 'member', joinedAt: now });
   ctx.notifyWorkspaceMembership(id, workspaceId, true);
-  return presentUser(bot);
+  return bot;
 }
 
 export async function listBots(ctx: AppContext, adminId: string, workspaceId: string): Promise<User[]> {

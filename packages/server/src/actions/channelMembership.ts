@@ -5,7 +5,8 @@ import { requireWorkspaceMembers } from '../policies/workspaceAccess.js';
 import { assertNotBlockedByAny } from '../policies/blocks.js';
 import { changeChannel, recordChange } from './changeRecorder.js';
 
-async function addMember(ctx: AppContext, actorId: string, channelId: string, userId: string): Promise<void> {
+/** Adds `userId` with a `member.joined` change; the caller has authorized it (a bot added with its integration). */
+export async function addMember(ctx: AppContext, actorId: string, channelId: string, userId: string): Promise<void> {
   const now = ctx.clock.now();
   // A newcomer starts with the history read: only what happens after joining is unread.
   const event = await changeChannel(ctx.storage, channelId, async (tx, seq) => {

@@ -34,6 +34,8 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_LOGIN_PER_MIN: Type.Integer({ minimum: 1, default: 5 }),
   RATE_LIMIT_API_PER_MIN: Type.Integer({ minimum: 1, default: 200 }),
   RATE_LIMIT_ANON_PER_MIN: Type.Integer({ minimum: 1, default: 100 }),
+  /** Posts per minute through one incoming webhook. */
+  WEBHOOK_RATE_PER_MIN: Type.Integer({ minimum: 1, default: 60 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   /** On SIGTERM, how long /ready answers 503 while the node still serves, so the balancer stops sending it new clients first. */
   DRAIN_DELAY_MS: Type.Integer({ minimum: 0, default: 2000 }),
@@ -72,7 +74,7 @@ export interface Config {
   jwtSecret: string;
   cookieSecure: boolean;
   trustProxy: boolean;
-  rateLimits: { loginPerMin: number; apiPerMin: number; anonPerMin: number };
+  rateLimits: { loginPerMin: number; apiPerMin: number; anonPerMin: number; webhookPerMin: number };
   shutdownGraceMs: number;
   drainDelayMs: number;
   nodeId: string;
@@ -182,6 +184,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       loginPerMin: env.RATE_LIMIT_LOGIN_PER_MIN,
       apiPerMin: env.RATE_LIMIT_API_PER_MIN,
       anonPerMin: env.RATE_LIMIT_ANON_PER_MIN,
+      webhookPerMin: env.WEBHOOK_RATE_PER_MIN,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     drainDelayMs: env.DRAIN_DELAY_MS,

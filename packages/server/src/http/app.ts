@@ -25,6 +25,7 @@ import { registerChannelRoutes } from './routes/channels/routes.js';
 import { registerMessageRoutes } from './routes/messages/routes.js';
 import { registerMeRoutes } from './routes/me/routes.js';
 import { registerTokenRoutes } from './routes/tokens/routes.js';
+import { registerHookRoutes } from './routes/hooks/routes.js';
 import { registerOpenApi } from './openapi.js';
 import { registerWebApp } from './webApp.js';
 import { registerFileRoutes } from './routes/files/routes.js';
@@ -134,6 +135,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | ke
   registerMessageRoutes(app, fullCtx);
   registerMeRoutes(app, fullCtx);
   registerTokenRoutes(app, fullCtx);
+  registerHookRoutes(app, fullCtx, limits, metrics);
   registerRealtimeRoutes(app, fullCtx, gateway);
   await registerFileRoutes(app, fullCtx);
   await registerWebApp(app, { webDir: options.webDir, production: config.production });

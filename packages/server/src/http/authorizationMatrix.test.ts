@@ -48,6 +48,7 @@ function inputOf(operationId: string, w: World): RequestOptions & { query?: stri
     createToken: { name: 'intruder', scopes: ['read'] },
     createBot: { username: 'intruder_bot' },
     createBotToken: { name: 'intruder', scopes: ['read'] },
+    createIncomingHook: { name: 'intruder' },
   };
   const queries: Record<string, string> = { searchMessages: '?q=hello', listChannelEvents: '?after=0' };
   if (operationId === 'uploadFile') return { form: textFile('intruder') };
@@ -65,6 +66,7 @@ const hidden = (w: World, channel: 'private' | 'dm') => ({
   id: w.ownerSessionId,
   tokenId: w.ownerTokenId,
   botId: w.botId,
+  hookId: w.hookId,
   emoji: '👍',
 });
 
@@ -87,6 +89,10 @@ const ADMIN_OPERATIONS = [
   'createBotToken',
   'listBotTokens',
   'revokeBotToken',
+  'createIncomingHook',
+  'listIncomingHooks',
+  'rotateIncomingHook',
+  'deleteIncomingHook',
 ];
 
 /** What a blocked user may no longer do towards the blocker (policies/blocks.ts: sends, edits, reactions, pins, typing, new conversations). */
@@ -108,7 +114,7 @@ const NOT_DRIVEN: Record<string, string> = {
   'nonMember:*': 'workspace-level and account operations: a member of workspace A may use them; the non-member cells aim at the private channel and the DM',
   'plainMember:*': 'not an admin operation: a plain member may use it',
   'blocked:*': 'not aimed at the blocker: only DM and user-targeted operations are cells of the blocked user',
-  'anonymous:*': 'public by design (sign-up, sign-in, refresh, logout, probes): there is no one to refuse',
+  'anonymous:*': 'public by design (sign-up, sign-in, refresh, logout, probes, an incoming webhook authenticated by the secret in its URL): there is no one to refuse',
 };
 
 interface Cell {
@@ -148,7 +154,7 @@ function cellsOf(kind: Kind, o: Operation, w: World): Cell[] | string {
       return [
         cell(
           w.member,
-          { workspaceId: w.workspaceA, channelId: w.publicChannel, messageId: w.publicMessage, userId: w.friend.id, inviteId: w.inviteId, botId: w.botId, tokenId: w.botTokenId },
+          { workspaceId: w.workspaceA, channelId: w.publicChannel, messageId: w.publicMessage, userId: w.friend.id, inviteId: w.inviteId, botId: w.botId, tokenId: w.botTokenId, hookId: w.hookId },
           403,
           'resources of the workspace it can see',
         ),
@@ -223,7 +229,7 @@ describe('authorization matrix over the API document (sqlite)', () => {
   it('lists every cell it does not drive, with its reason', () => {
     assert.deepEqual([...notDriven.keys()].sort(), Object.keys(NOT_DRIVEN).sort());
     // The public operations are exactly the ones meant to be public.
-    assert.deepEqual(notDriven.get('anonymous:*')!.sort(), ['getHealth', 'getMetrics', 'getReadiness', 'issueTokens', 'login', 'logout', 'refreshSession', 'register'].sort());
+    assert.deepEqual(notDriven.get('anonymous:*')!.sort(), ['getHealth', 'getMetrics', 'getReadiness', 'issueTokens', 'login', 'logout', 'postIncomingHook', 'refreshSession', 'register'].sort());
   });
 
   it('sees a change when there is one (the snapshot is not blind)', async () => {

@@ -74,6 +74,13 @@ export function assertCanArchive(a: ChannelAccess): void {
   if (a.channel.createdBy !== a.userId && !isAdmin(a)) throw new AppError('FORBIDDEN', 'Only the creator or an admin can archive');
 }
 
+/** Integrations of a channel (its webhooks): its creator or a workspace admin, members of it, in channels only. */
+export function assertCanManageIntegrations(a: ChannelAccess): void {
+  if (isConversation(a.channel)) throw new AppError('FORBIDDEN', 'Conversations have no integrations');
+  if (!a.channelMember) throw new AppError('FORBIDDEN', 'Join the channel first');
+  if (a.channel.createdBy !== a.userId && !isAdmin(a)) throw new AppError('FORBIDDEN', "Only the channel's creator or a workspace admin can manage its integrations");
+}
+
 export function assertCanJoin(a: ChannelAccess): void {
   if (a.channel.kind !== 'public') throw new AppError('FORBIDDEN', 'Private channels are joined by invitation');
   requireActive(a);

@@ -4,7 +4,7 @@ import type { Config } from '../config/env.js';
 import { monotonicClock, type MonotonicClock } from '../clock.js';
 import { FixedWindowCounter } from './fixedWindow.js';
 
-export type LimitName = 'login_ip' | 'login_account' | 'api_user' | 'anon_ip';
+export type LimitName = 'login_ip' | 'login_account' | 'api_user' | 'anon_ip' | 'webhook';
 
 export interface LimitDecision {
   allowed: boolean;
@@ -43,6 +43,7 @@ export class RateLimits {
       login_account: perMinute('login_account', config.loginPerMin),
       api_user: perMinute('api_user', config.apiPerMin),
       anon_ip: perMinute('anon_ip', config.anonPerMin),
+      webhook: perMinute('webhook', config.webhookPerMin),
     };
   }
 

@@ -75,7 +75,7 @@ describe('intervals on monotonic time', () => {
 
   it('REST limits (in-process): the refusal never announces more than the window', async () => {
     const clock = new ManualMonotonicClock();
-    const limits = new RateLimits({ loginPerMin: 3, apiPerMin: 3, anonPerMin: 3 }, undefined, clock);
+    const limits = new RateLimits({ loginPerMin: 3, apiPerMin: 3, anonPerMin: 3, webhookPerMin: 3 }, undefined, clock);
     for (let i = 0; i < 3; i++) assert.equal((await limits.consume('anon_ip', '192.0.2.1')).allowed, true);
     clock.advance(10_000);
     const refused = await limits.consume('anon_ip', '192.0.2.1');

@@ -111,6 +111,29 @@ export interface TokenStore {
   touch(id: string, now: number, ip: string | null): Promise<void>;
 }
 
+export interface IncomingHookRecord {
+  id: string;
+  workspaceId: string;
+  channelId: string;
+  botUserId: string;
+  name: string;
+  createdBy: string;
+  createdAt: number;
+  rotatedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+export interface IncomingHookStore {
+  create(hook: IncomingHookRecord & { secretHash: string }): Promise<void>;
+  findBySecretHash(secretHash: string): Promise<IncomingHookRecord | undefined>;
+  findById(id: string): Promise<IncomingHookRecord | undefined>;
+  listForChannel(channelId: string): Promise<IncomingHookRecord[]>;
+  /** Replaces the secret; false when there is no such hook. */
+  rotate(id: string, secretHash: string, now: number): Promise<boolean>;
+  touch(id: string, now: number): Promise<void>;
+  delete(id: string): Promise<boolean>;
+}
+
 export interface WsTicketRecord {
   ticketHash: string;
   userId: string;
@@ -133,6 +156,7 @@ export interface Storage {
   readonly sessions: SessionStore;
   readonly wsTickets: WsTicketStore;
   readonly tokens: TokenStore;
+  readonly incomingHooks: IncomingHookStore;
   readonly workspaces: WorkspaceStore;
   readonly channels: ChannelStore;
   readonly blocks: BlockStore;

@@ -84,6 +84,9 @@ export interface World {
   /** A bot of workspace A, with a token. */
   botId: string;
   botTokenId: string;
+  /** An incoming webhook of the public channel, and the secret of its URL. */
+  hookId: string;
+  hookSecret: string;
 }
 
 const textFile = (text: string) => {
@@ -118,6 +121,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
   const ownerTokenId = ok(await o.post('/api/v1/me/tokens', { name: 'world', scopes: ['read'] }), 201).id as string;
   const botId = ok(await o.post(`/api/v1/workspaces/${workspaceA}/bots`, { username: `bot_${owner!.id.slice(0, 8)}` }), 201).id as string;
   const botTokenId = ok(await o.post(`/api/v1/workspaces/${workspaceA}/bots/${botId}/tokens`, { name: 'world', scopes: ['read'] }), 201).id as string;
+  const hook = ok(await o.post(`/api/v1/channels/${publicChannel}/incoming-hooks`, { name: 'world' }), 201);
   // Settled: SQLite's search index catches up on a timer, which must not look like a cell's change.
   await (server.storage.search as unknown as { indexPending?: () => Promise<void> }).indexPending?.();
   return {
@@ -145,6 +149,8 @@ export async function buildWorld(server: TestServer): Promise<World> {
     ownerTokenId,
     botId,
     botTokenId,
+    hookId: hook.id as string,
+    hookSecret: new URL(hook.url as string).pathname.split('/').pop()!,
   };
 }
 

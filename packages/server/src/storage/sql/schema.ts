@@ -44,6 +44,19 @@ export interface ApiTokensTable {
   last_used_ip: string | null;
 }
 
+export interface IncomingHooksTable {
+  id: string;
+  workspace_id: string;
+  channel_id: string;
+  bot_user_id: string;
+  name: string;
+  secret_hash: string;
+  created_by: string;
+  created_at: number;
+  rotated_at: number | null;
+  last_used_at: number | null;
+}
+
 export interface RefreshTokensTable {
   token_hash: string;
   session_id: string;
@@ -67,6 +80,7 @@ export interface AccountsDatabase {
   refresh_tokens: RefreshTokensTable;
   ws_tickets: WsTicketsTable;
   api_tokens: ApiTokensTable;
+  incoming_hooks: IncomingHooksTable;
 }
 
 export interface WorkspacesTable {

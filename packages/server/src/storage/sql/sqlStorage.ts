@@ -1,3 +1,4 @@
+import { SqlIncomingHookStore } from './incomingHookStore.js';
 import { SqlTokenStore } from './tokenStore.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -34,6 +35,7 @@ export class SqlStorage implements Storage {
   readonly sessions: SqlSessionStore;
   readonly wsTickets: SqlWsTicketStore;
   readonly tokens: SqlTokenStore;
+  readonly incomingHooks: SqlIncomingHookStore;
   readonly workspaces: SqlWorkspaceStore;
   readonly channels: SqlChannelStore;
   readonly blocks: SqlBlockStore;
@@ -55,6 +57,7 @@ export class SqlStorage implements Storage {
     this.sessions = new SqlSessionStore(db);
     this.wsTickets = new SqlWsTicketStore(db);
     this.tokens = new SqlTokenStore(db);
+    this.incomingHooks = new SqlIncomingHookStore(db);
     this.workspaces = new SqlWorkspaceStore(db);
     this.channels = new SqlChannelStore(db);
     this.blocks = new SqlBlockStore(db);
