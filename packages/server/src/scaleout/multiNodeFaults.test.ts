@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../testing/cluster.js';
-import { BalancedRestSender, asServer, probe, socketOn, waitUntil } from '../testing/clusterClients.js';
-import { checkDurability, chatClients, untilAcked, type ChatClient, type Deployment } from '../testing/durabilityChecker.js';
+import { BalancedRestSender, StoppableDeployment, asServer, probe, socketOn, waitUntil } from '../testing/clusterClients.js';
+import { checkDurability, chatClients, untilAcked, type ChatClient } from '../testing/durabilityChecker.js';
 import { eventPage, setUpTeam, type Team } from '../http/routes/messages/fixtures.js';
 import type { TestSocket } from '../realtime/testSocket.js';
 
@@ -33,7 +33,9 @@ describe('scale-out faults under load: 3 nodes behind nginx', () => {
   before(async () => {
     cluster = await Cluster.start({ nodes: NODES, balancer: 'nginx' });
   });
+  const deployments: StoppableDeployment[] = [];
   after(async () => {
+    for (const d of deployments) d.end();
     for (const s of opened) await s.close().catch(() => undefined);
     for (const c of load?.clients ?? []) await c.close().catch(() => undefined);
     await cluster?.close();
@@ -43,6 +45,7 @@ describe('scale-out faults under load: 3 nodes behind nginx', () => {
   async function startLoad(options: { sends: number; pauseMs: number; restSends: number }): Promise<Load> {
     // The previous test's clients are done; their sockets must not count on any node. A node a
     // failed test left down is started again, so that one failure does not cascade.
+    for (const d of deployments) d.end();
     for (const c of load?.clients ?? []) await c.close();
     for (const n of cluster.nodes) if (!n.proc.alive) await cluster.start(n.index);
     await cluster.startRedis();
@@ -50,7 +53,8 @@ describe('scale-out faults under load: 3 nodes behind nginx', () => {
     const team = await setUpTeam(asServer(cluster.url), 3);
     const people = [team.owner, ...team.members];
     const startSeq = (await eventPage(team.owner, team.channelId, 0, 1)).lastSeq;
-    const deployment: Deployment = { url: cluster.url };
+    const deployment = new StoppableDeployment(cluster.url);
+    deployments.push(deployment);
     const clients = chatClients(people, team.channelId, startSeq, { sends: options.sends, pauseMs: options.pauseMs });
     const restSenders = [new BalancedRestSender('r0', team.members[0]!, team.channelId, options.restSends)];
     const running = Promise.all([...clients, ...restSenders].map((c) => c.run(deployment)));

@@ -311,12 +311,26 @@ export class Cluster {
     return this.nodes.every((n) => n.proc.alive);
   }
 
-  /** The last lines of every node's output and the balancer's log, for a failure message. */
+  /**
+   * For a failure message: each node alive or dead, and the end of what it wrote at warn level
+   * and above (and anything that is not a log line, such as a crash's stack), then the balancer's log.
+   */
   describe(chars = 1500): string {
+    const interesting = (text: string) => text.split('\n').filter((l) => l.trim() !== '' && !/"level":(10|20|30),/.test(l)).join('\n');
     return [
-      ...this.nodes.map((n) => `--- ${n.id} (${n.proc.alive ? 'alive' : 'dead'}):\n${n.output().slice(-chars)}`),
+      ...this.nodes.map((n) => `--- ${n.id} (${n.proc.alive ? 'alive' : `dead: ${n.proc.child.exitCode ?? n.proc.child.signalCode}`}):\n${interesting(n.output()).slice(-chars)}`),
       `--- ${this.balancer?.kind ?? 'balancer'}:\n${this.balancer?.log().slice(-chars) ?? ''}`,
     ].join('\n');
+  }
+
+  /** Runs `fn`; if it throws, the error's message gains `describe()`. */
+  async explained<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof Error) err.message += `\n${this.describe()}`;
+      throw err;
+    }
   }
 
   /** Stops the balancer, every node (kill -9: nothing to wait for), Redis and the database; removes the temp dirs. */

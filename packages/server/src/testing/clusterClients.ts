@@ -103,3 +103,22 @@ export class BalancedRestSender extends RestSender {
     }
   }
 }
+
+/**
+ * A Deployment (testing/durabilityChecker.ts) that a test's `after()` can end: once `end()` is
+ * called, every client that looks up where to connect or send gets an error and stops, instead
+ * of retrying against a cluster that is gone until its patience runs out.
+ */
+export class StoppableDeployment implements Deployment {
+  private ended = false;
+  constructor(private readonly target: string) {}
+
+  get url(): string {
+    if (this.ended) throw new Error('the test is over: the deployment is gone');
+    return this.target;
+  }
+
+  end(): void {
+    this.ended = true;
+  }
+}
