@@ -39,9 +39,11 @@ export interface AppContext {
   presence: PresenceReader;
   /** Live figures for the admin page: open connections of these users, messages created in the workspace in the last minute. */
   liveActivity: {
-    connections(userIds: string[]): number;
-    messagesLastMinute(workspaceId: string): number;
+    connections(userIds: string[]): Promise<number>;
+    messagesLastMinute(workspaceId: string): Promise<number>;
   };
+  /** Set on SIGTERM: /ready answers 503 so the balancer stops sending new clients, while the node still serves. */
+  lifecycle: { draining: boolean };
   /** Where uploaded file bytes live. */
   blobs: BlobStore;
   /** Present when REDIS_URL is set: shared counters (and, later, fan-out) across nodes. */

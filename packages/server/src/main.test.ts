@@ -6,6 +6,17 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TestClient } from './testing/httpClient.js';
+import { TEST_ORIGIN } from './testing/testServer.js';
+import { TestSocket } from './realtime/testSocket.js';
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 const mainJs = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
 
@@ -14,7 +25,7 @@ function launch(env: Record<string, string>) {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-main-'));
   const child = spawn(process.execPath, [mainJs], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', PASSWORD_HASH_MEMORY_KIB: '8192', ...env },
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', PASSWORD_HASH_MEMORY_KIB: '8192', DRAIN_DELAY_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -83,6 +94,31 @@ describe('the server process', () => {
         }, 200);
       });
       assert.equal(await inFlight, 201);
+      assert.equal(await proc.exited, 0);
+    } finally {
+      proc.child.kill('SIGKILL');
+      fs.rmSync(proc.cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('drains on SIGTERM: /ready turns 503 at once while requests are still served, then sockets close with 1012', async () => {
+    const proc = launch({ DRAIN_DELAY_MS: '1500', PUBLIC_URL: TEST_ORIGIN });
+    try {
+      const url = await proc.listening();
+      const alice = new TestClient(url);
+      assert.equal((await alice.post('/api/v1/auth/login', { username: 'alice_dev', password: 'demo123' })).status, 200);
+      const socket = await TestSocket.live(alice);
+      assert.equal((await alice.get('/ready')).status, 200);
+
+      proc.child.kill('SIGTERM');
+      await waitFor(async () => (await alice.get('/ready')).status === 503);
+      const ready = await alice.get('/ready');
+      assert.equal(ready.body.error.code, 'NOT_READY');
+      assert.deepEqual(ready.body.error.details, [{ field: 'node', message: 'draining' }]);
+      // Still serving while the balancer takes it out of rotation: requests, and the open socket.
+      assert.equal((await alice.get('/api/v1/auth/me')).status, 200);
+      assert.equal(socket.isOpen, true);
+      assert.equal((await socket.waitForClose(5000)).code, 1012);
       assert.equal(await proc.exited, 0);
     } finally {
       proc.child.kill('SIGKILL');

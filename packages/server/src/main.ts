@@ -23,13 +23,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     server.app.log.info({ signal }, 'shutting down');
-    // In-flight requests get a grace period; past it we exit rather than hang a deploy.
+    // In-flight requests get a grace period (after the drain delay); past it we exit rather than hang a deploy.
     const timer = setTimeout(() => {
       server.app.log.error('graceful shutdown timed out');
       process.exit(1);
-    }, config.shutdownGraceMs);
+    }, config.drainDelayMs + config.shutdownGraceMs);
     timer.unref();
-    server.close().then(
+    server.drain().then(
       () => process.exit(0),
       (err: unknown) => {
         server.app.log.error({ err }, 'error during shutdown');

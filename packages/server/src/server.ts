@@ -25,6 +25,8 @@ export interface RunningServer {
   url: string;
   /** Stops accepting, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
+  /** SIGTERM: /ready turns 503 at once, the node serves on for DRAIN_DELAY_MS so the balancer notices, then closes. */
+  drain(): Promise<void>;
 }
 
 export interface ServerOptions extends AppOptions {
@@ -74,27 +76,33 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   }, 10 * 60_000);
   sweep.unref();
   let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // Keep-alive connections that finish an in-flight request after close() began would hold
+      // the server open until they time out; close each as soon as it goes idle.
+      clearInterval(sweep);
+      const sweeper = setInterval(() => {
+        app.server.closeIdleConnections();
+        for (const socket of unused) socket.destroy();
+      }, 50);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweeper);
+        redis?.disconnect();
+        await storage.close();
+      }
+    })());
   return {
     app,
     ctx,
     storage,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () =>
-      (closing ??= (async () => {
-        // Keep-alive connections that finish an in-flight request after close() began would hold
-        // the server open until they time out; close each as soon as it goes idle.
-        clearInterval(sweep);
-        const sweeper = setInterval(() => {
-          app.server.closeIdleConnections();
-          for (const socket of unused) socket.destroy();
-        }, 50);
-        try {
-          await app.close();
-        } finally {
-          clearInterval(sweeper);
-          redis?.disconnect();
-          await storage.close();
-        }
-      })()),
+    close,
+    drain: async () => {
+      ctx.lifecycle.draining = true;
+      await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
+      await close();
+    },
   };
 }

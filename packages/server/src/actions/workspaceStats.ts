@@ -6,10 +6,14 @@ import { accessWorkspace, requireWorkspaceAdmin } from '../policies/workspaceAcc
 export async function workspaceStats(ctx: AppContext, userId: string, workspaceId: string): Promise<WorkspaceStats> {
   requireWorkspaceAdmin(await accessWorkspace(ctx, userId, workspaceId));
   const members = (await ctx.storage.workspaces.listMembers(workspaceId)).map((m) => m.userId);
-  const statuses = await ctx.presence.statuses(members);
+  const [statuses, openConnections, messagesPerMinute] = await Promise.all([
+    ctx.presence.statuses(members),
+    ctx.liveActivity.connections(members),
+    ctx.liveActivity.messagesLastMinute(workspaceId),
+  ]);
   return {
-    openConnections: ctx.liveActivity.connections(members),
-    messagesPerMinute: ctx.liveActivity.messagesLastMinute(workspaceId),
+    openConnections,
+    messagesPerMinute,
     activeUsers: [...statuses.values()].filter((s) => s !== 'offline').length,
     members: members.length,
   };

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import Type, { type TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { FileLimits, RealtimeLimits } from '@relaydesk/protocol';
@@ -33,6 +35,10 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_API_PER_MIN: Type.Integer({ minimum: 1, default: 200 }),
   RATE_LIMIT_ANON_PER_MIN: Type.Integer({ minimum: 1, default: 100 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  /** On SIGTERM, how long /ready answers 503 while the node still serves, so the balancer stops sending it new clients first. */
+  DRAIN_DELAY_MS: Type.Integer({ minimum: 0, default: 2000 }),
+  /** This node's name in logs, metrics, the X-Node-Id header and Redis; a random one per process when unset. */
+  NODE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' })),
   PASSWORD_HASH_MEMORY_KIB: Type.Integer({ minimum: 8192, default: 19_456 }),
   MESSAGE_EDIT_WINDOW_SECONDS: Type.Integer({ minimum: 0, default: 900 }),
   WS_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
@@ -68,6 +74,8 @@ export interface Config {
   trustProxy: boolean;
   rateLimits: { loginPerMin: number; apiPerMin: number; anonPerMin: number };
   shutdownGraceMs: number;
+  drainDelayMs: number;
+  nodeId: string;
   passwordHashMemoryKiB: number;
   /** How long after sending an author may edit a message (deletion has no window). */
   editWindowMs: number;
@@ -176,6 +184,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       anonPerMin: env.RATE_LIMIT_ANON_PER_MIN,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    drainDelayMs: env.DRAIN_DELAY_MS,
+    nodeId: env.NODE_ID ?? `${os.hostname().replace(/[^A-Za-z0-9._-]/g, '').slice(0, 40) || 'node'}-${randomBytes(4).toString('hex')}`,
     passwordHashMemoryKiB: env.PASSWORD_HASH_MEMORY_KIB,
     editWindowMs: env.MESSAGE_EDIT_WINDOW_SECONDS * 1000,
     wsHeartbeatMs: env.WS_HEARTBEAT_MS,

@@ -28,10 +28,10 @@ import { registerOpenApi } from './openapi.js';
 import { registerWebApp } from './webApp.js';
 import { registerFileRoutes } from './routes/files/routes.js';
 import { Gateway } from '../realtime/gateway.js';
-import { MemoryBus } from '../realtime/memoryBus.js';
 import { createGatewayMetrics } from '../realtime/metrics.js';
-import { MemoryPresence } from '../realtime/memoryPresence.js';
 import { Publisher } from '../realtime/publisher.js';
+import { realtimeBackend } from '../realtime/backend.js';
+import { catchUpSessions } from '../realtime/catchUp.js';
 import { registerRealtimeRoutes } from './routes/realtime/routes.js';
 
 /** An incoming X-Request-Id is kept only if it is short and plain, so it cannot forge log lines. */
@@ -51,7 +51,7 @@ export interface AppOptions {
   webDir?: string;
 }
 
-export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHooks>, options: AppOptions = {}): Promise<BuiltApp> {
+export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | keyof RealtimeHooks>, options: AppOptions = {}): Promise<BuiltApp> {
   const { config } = ctx;
   const requestTimeoutMs = options.requestTimeoutMs ?? Limits.requestTimeoutMs;
   const headers = securityHeaders(config);
@@ -75,14 +75,16 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHo
     return503OnClosing: false,
   });
   const metrics = createMetrics();
-  const presence = new MemoryPresence(config.presenceGraceMs);
-  const bus = new MemoryBus();
+  const logger = app.log as unknown as AppContext['logger'];
+  const backend = realtimeBackend(config, ctx.redis, metrics.registry, logger);
+  const { bus, presence } = backend;
   const gatewayMetrics = createGatewayMetrics(metrics.registry);
   // Actions reach the publisher through the context and the publisher needs the context: the
   // hooks below are only called once it exists.
   const fullCtx: AppContext = {
     ...ctx,
-    logger: app.log as unknown as AppContext['logger'],
+    logger,
+    lifecycle: { draining: false },
     publish: (events) => publisher.publish(events),
     notifyReadMoved: (userId, channelId, seq) => publisher.readMoved(userId, channelId, seq),
     notifyTyping: (userId, workspaceId, channelId) => publisher.typing(userId, workspaceId, channelId),
@@ -92,15 +94,18 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHo
     presence,
     liveActivity: {
       connections: (userIds) => gateway.connectionsOf(userIds),
-      messagesLastMinute: (workspaceId) => publisher.messageRate.perWindow(workspaceId),
+      messagesLastMinute: (workspaceId) => backend.messages.lastMinute(workspaceId),
     },
   };
-  const publisher = new Publisher(fullCtx, bus, presence, gatewayMetrics);
-  const gateway = new Gateway(fullCtx, bus, presence, publisher, gatewayMetrics);
+  const publisher = new Publisher(fullCtx, bus, presence, gatewayMetrics, backend.messages);
+  const gateway = new Gateway(fullCtx, bus, presence, publisher, gatewayMetrics, backend.caps);
+  backend.onResync(() => catchUpSessions(fullCtx, gateway.sessions()));
+  await backend.start();
   const limits = new RateLimits(config.rateLimits, ctx.redis);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
+    reply.header('X-Node-Id', config.nodeId);
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(
@@ -144,6 +149,9 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | keyof RealtimeHo
     gateway.handleUpgrade(request, socket, head);
   });
   // Before the HTTP server stops: sockets get 1012 so clients reconnect and resume.
-  app.addHook('preClose', async () => gateway.close());
+  app.addHook('preClose', async () => {
+    await gateway.close();
+    await backend.close();
+  });
   return { app, ctx: fullCtx, metrics };
 }

@@ -109,6 +109,11 @@ export class Connection implements Transport {
     ws.on('close', onClose);
   }
 
+  /** The session once `start` has begun setting it up (undefined before: still being admitted). */
+  get sessionIfStarted(): Session | undefined {
+    return this.started;
+  }
+
   /** The admitted user's session: frames are only handled once `start` has set it up. */
   get session(): Session {
     if (!this.started) throw new Error('The connection has not been admitted');

@@ -12,7 +12,8 @@ import { SSE_HEADERS, SseStream } from './sseStream.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceStore } from './presence.js';
 import type { Publisher } from './publisher.js';
-import { Slots } from './slots.js';
+import type { ConnectionCaps } from './connectionCaps.js';
+import type { Session } from './session.js';
 import { SharedIds } from './sharedIds.js';
 
 /** Handshakes (ticket check + loading memberships) in progress at once; the rest get 1013. */
@@ -52,8 +53,6 @@ export class Gateway {
   private beatCursor: Iterator<Connection> | undefined;
   private beats = 0;
   private readonly sseHeartbeat: NodeJS.Timeout;
-  private readonly ipSlots: Slots;
-  private readonly userSlots: Slots;
   /** What every connection and stream shares: built once, not per connection. */
   private readonly deps: ConnectionDeps;
 
@@ -63,9 +62,8 @@ export class Gateway {
     private readonly presence: PresenceStore,
     private readonly publisher: Publisher,
     private readonly metrics: GatewayMetrics,
+    private readonly caps: ConnectionCaps,
   ) {
-    this.ipSlots = new Slots(ctx.config.maxConnectionsPerIp);
-    this.userSlots = new Slots(ctx.config.maxConnectionsPerUser);
     this.deps = {
       ctx,
       bus,
@@ -81,9 +79,17 @@ export class Gateway {
     this.sseHeartbeat.unref();
   }
 
-  /** Open connections (sockets and streams) of these users on this node. */
-  connectionsOf(userIds: string[]): number {
-    return userIds.reduce((sum, id) => sum + this.userSlots.count(id), 0);
+  /** Every session on this node, socket or stream. */
+  sessions(): Session[] {
+    const sessions: Session[] = [];
+    for (const c of this.connections) if (c.sessionIfStarted) sessions.push(c.sessionIfStarted);
+    for (const s of this.streams) sessions.push(s.session);
+    return sessions;
+  }
+
+  /** Open connections (sockets and streams) of these users, on every node. */
+  connectionsOf(userIds: string[]): Promise<number> {
+    return this.caps.connectionsOf(userIds);
   }
 
   /**
@@ -117,17 +123,19 @@ export class Gateway {
     }
     // The IP's slot is taken before the ticket is even looked at, so a flood of upgrades from one
     // address costs no database work.
-    if (!this.ipSlots.take(ip)) {
-      this.metrics.refused.inc({ reason: 'ip_cap' });
-      return ws.close(CloseCodes.tooManyConnections, 'too many connections from this address');
-    }
-    connection.ipSlot = ip;
     if (this.handshakes >= MAX_CONCURRENT_HANDSHAKES) {
       this.metrics.refused.inc({ reason: 'busy' });
       return ws.close(1013, 'busy: retry in a few seconds');
     }
     this.handshakes++;
     try {
+      if (!(await this.caps.take('ip', ip))) {
+        this.metrics.refused.inc({ reason: 'ip_cap' });
+        return ws.close(CloseCodes.tooManyConnections, 'too many connections from this address');
+      }
+      // Closed while the slot was taken: its close event has passed, so give it back here.
+      if (ws.readyState !== ws.OPEN) return this.caps.release('ip', ip);
+      connection.ipSlot = ip;
       const claimed = ticket ? await redeemWsTicket(this.ctx, ticket) : undefined;
       if (!claimed) {
         this.metrics.refused.inc({ reason: 'ticket' });
@@ -136,10 +144,11 @@ export class Gateway {
       // Gone while the ticket was checked: its close event has passed, so nothing taken now would be given back.
       if (ws.readyState !== ws.OPEN) return;
       const { userId, sessionId } = claimed;
-      if (!this.userSlots.take(userId)) {
+      if (!(await this.caps.take('user', userId))) {
         this.metrics.refused.inc({ reason: 'user_cap' });
         return ws.close(CloseCodes.tooManyConnections, 'too many connections for this user');
       }
+      if (ws.readyState !== ws.OPEN) return this.caps.release('user', userId);
       connection.userSlot = userId;
       this.connections.add(connection);
       this.metrics.connections.inc();
@@ -160,8 +169,8 @@ export class Gateway {
 
   /** A socket closed, whatever stage it had reached: gives back what was taken for it. */
   private socketClosed(connection: Connection): void {
-    if (connection.ipSlot !== undefined) this.ipSlots.release(connection.ipSlot);
-    if (connection.userSlot !== undefined) this.userSlots.release(connection.userSlot);
+    if (connection.ipSlot !== undefined) this.caps.release('ip', connection.ipSlot);
+    if (connection.userSlot !== undefined) this.caps.release('user', connection.userSlot);
     connection.ipSlot = connection.userSlot = undefined;
     if (this.connections.delete(connection)) this.metrics.connections.dec();
     if (--this.openSockets === 0) this.allSocketsClosed?.();
@@ -172,27 +181,31 @@ export class Gateway {
    * place among the handshakes in progress (a reconnect storm must not replay all at once).
    * Nothing is taken when it is refused.
    */
-  admitStream(ip: string, userId: string): { admission: Admission } | { refused: 'busy' | 'ip_cap' | 'user_cap' } {
+  async admitStream(ip: string, userId: string): Promise<{ admission: Admission } | { refused: 'busy' | 'ip_cap' | 'user_cap' }> {
     const refuse = (reason: 'busy' | 'ip_cap' | 'user_cap') => {
       this.metrics.sseRefused.inc({ reason });
       return { refused: reason };
     };
     if (this.handshakes >= MAX_CONCURRENT_HANDSHAKES) return refuse('busy');
-    if (!this.ipSlots.take(ip)) return refuse('ip_cap');
-    if (!this.userSlots.take(userId)) {
-      this.ipSlots.release(ip);
+    // Given back when runStream has set the stream up, or here on a refusal.
+    this.handshakes++;
+    if (!(await this.caps.take('ip', ip))) {
+      this.handshakes--;
+      return refuse('ip_cap');
+    }
+    if (!(await this.caps.take('user', userId))) {
+      this.handshakes--;
+      this.caps.release('ip', ip);
       return refuse('user_cap');
     }
-    // Given back when runStream has set the stream up.
-    this.handshakes++;
     let released = false;
     return {
       admission: {
         release: () => {
           if (released) return;
           released = true;
-          this.ipSlots.release(ip);
-          this.userSlots.release(userId);
+          this.caps.release('ip', ip);
+          this.caps.release('user', userId);
         },
       },
     };

@@ -30,7 +30,7 @@ describe('WebSocket gateway: protocol violations against the real server process
     cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-ws-proc-'));
     child = spawn(process.execPath, [mainJs], {
       cwd,
-      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', PUBLIC_URL: TEST_ORIGIN, PASSWORD_HASH_MEMORY_KIB: '8192' },
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', PUBLIC_URL: TEST_ORIGIN, PASSWORD_HASH_MEMORY_KIB: '8192', DRAIN_DELAY_MS: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));

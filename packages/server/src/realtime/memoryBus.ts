@@ -14,6 +14,11 @@ export class MemoryBus implements Bus {
     else subscribers?.onBusMessage(message, topic);
   }
 
+  /** Whether anyone on this node listens to `topic` (a message from another node for nobody here is not even parsed). */
+  hasSubscribers(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
   subscribe(topic: string, subscriber: BusSubscriber): void {
     const current = this.topics.get(topic);
     if (current === undefined) this.topics.set(topic, subscriber);

@@ -7,7 +7,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { PresenceStore } from './presence.js';
 import { KeyedQueue } from './keyedQueue.js';
 import { Throttle } from './throttle.js';
-import { MessageRate } from './activity.js';
+import type { MessageCounter } from './messageCounters.js';
 
 /**
  * Turns what happened into bus messages, each frame serialized once whoever receives it:
@@ -22,14 +22,13 @@ export class Publisher {
   /** Makes presence notice ids unique across nodes. */
   private readonly nodeId = randomUUID();
   private noticeCounter = 0;
-  /** For the admin page's "messages per minute". */
-  readonly messageRate = new MessageRate();
-
   constructor(
     private readonly ctx: AppContext,
     private readonly bus: Bus,
     private readonly presence: PresenceStore,
     private readonly metrics: GatewayMetrics,
+    /** For the admin page's "messages per minute". */
+    private readonly messageCounter: MessageCounter,
   ) {
     presence.onChange((userId, status) => void this.presenceChanged(userId, status));
   }
@@ -40,7 +39,7 @@ export class Publisher {
       for (const event of events) {
         const workspaceId = await this.workspaceIdOf(event.channelId);
         if (!workspaceId) continue;
-        if (event.event.type === 'message.created') this.messageRate.record(workspaceId);
+        if (event.event.type === 'message.created') this.messageCounter.record(workspaceId);
         const message = { kind: 'change' as const, workspaceId, event, frame: eventFrame(event), publishedAt: performance.now() };
         this.bus.publish(channelTopic(workspaceId, event.channelId), message);
         if (event.event.type === 'member.joined') this.bus.publish(userTopic(event.event.userId), message);

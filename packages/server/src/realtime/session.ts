@@ -47,6 +47,8 @@ const RECENT_NOTICES = 16;
 /** What the presence chain is when no update is in flight: shared, since a settled promise never changes. */
 const SETTLED: Promise<void> = Promise.resolve();
 const NO_WORKSPACES: readonly string[] = [];
+/** How long a gap fill that failed (storage down) waits before it tries again. */
+const FILL_RETRY_MS = 2000;
 
 /**
  * What a client follows, whatever the transport. It follows every channel its user belongs to and
@@ -85,6 +87,8 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
   /** Presence updates of this connection, in order; the removal at the end is the last. */
   private presenceChain = SETTLED;
   private closeListeners: (() => void)[] | undefined;
+  /** Heads of a catch-up heard before the session went live (see catchUp). */
+  private missedHeads: ReadonlyMap<string, number> | undefined;
 
   constructor(
     private readonly deps: SessionDeps,
@@ -166,6 +170,28 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     const listeners = this.closeListeners ?? [];
     this.closeListeners = undefined;
     for (const listener of listeners) listener();
+  }
+
+  /** The channels this session follows (a node-wide catch-up reads their heads once for all sessions). */
+  followedChannels(): IterableIterator<string> {
+    return this.cursors.keys();
+  }
+
+  /**
+   * The bus may have lost changes (Redis was unreachable): delivers from storage whatever came
+   * before `heads` and has not gone out yet. A session that is not live yet does it once it is,
+   * after its resume, so it still delivers nothing from a position the client did not ask for.
+   */
+  catchUp(heads: ReadonlyMap<string, number>): void {
+    if (this.closed) return;
+    if (!this.live) {
+      this.missedHeads = heads;
+      return;
+    }
+    for (const cursor of this.cursors.values()) {
+      const head = heads.get(cursor.channelId);
+      if (head !== undefined && head > cursor.delivered) void this.fill(cursor, head);
+    }
   }
 
   /** This connection's presence status (a new one is `active`). */
@@ -308,26 +334,40 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     return gapEnd === undefined ? undefined : this.fill(cursor, gapEnd);
   }
 
-  /** Reads from storage up to `upTo`. Fills of one channel queue behind each other, never overlap. */
-  private fill(cursor: ChannelCursor, upTo: number): Promise<void> {
+  /**
+   * Reads from storage up to `upTo`. Fills of one channel queue behind each other, never overlap.
+   * A failed read (storage down) is retried a little later, as what it was to fill is only in
+   * storage; a resume says `retry: false` and gets the error, which its caller reports.
+   */
+  private fill(cursor: ChannelCursor, upTo: number, retry = true): Promise<void> {
     cursor.filling++;
-    cursor.fillChain = cursor.fillChain
-      .then(async () => {
-        while (cursor.delivered < upTo && !this.closed && this.cursors.get(cursor.channelId) === cursor) {
-          const batch = await this.deps.ctx.storage.events.after(cursor.channelId, cursor.delivered, Math.min(500, upTo - cursor.delivered));
-          if (batch.length === 0) break;
-          this.deps.metrics.replayed.inc(batch.length);
-          for (const record of batch) {
-            const event = presentEvent(record);
-            cursor.offer({ event, frame: eventFrame(event) });
-          }
-          this.deliver(cursor, cursor.drain());
+    const run = cursor.fillChain.then(async () => {
+      while (cursor.delivered < upTo && !this.closed && this.cursors.get(cursor.channelId) === cursor) {
+        const batch = await this.deps.ctx.storage.events.after(cursor.channelId, cursor.delivered, Math.min(500, upTo - cursor.delivered));
+        if (batch.length === 0) break;
+        this.deps.metrics.replayed.inc(batch.length);
+        for (const record of batch) {
+          const event = presentEvent(record);
+          cursor.offer({ event, frame: eventFrame(event) });
         }
-      })
-      .finally(() => {
-        cursor.filling--;
-      });
-    return cursor.fillChain.then(() => this.pump(cursor));
+        this.deliver(cursor, cursor.drain());
+      }
+    });
+    // The chain itself never stays rejected: one failed read must not stop every later fill.
+    const settled = () => {
+      cursor.filling--;
+    };
+    cursor.fillChain = run.then(settled, settled);
+    if (!retry) return run.then(() => this.pump(cursor));
+    return run.then(
+      () => this.pump(cursor),
+      (err: unknown) => {
+        this.deps.ctx.logger.warn({ err }, 'filling a gap from storage failed; retrying');
+        setTimeout(() => {
+          if (!this.closed && this.cursors.get(cursor.channelId) === cursor) void this.fill(cursor, upTo);
+        }, FILL_RETRY_MS).unref();
+      },
+    );
   }
 
   private deliver(cursor: ChannelCursor, items: readonly OutgoingEvent[]): void {
@@ -417,10 +457,13 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     }
     this.live = true;
     for (const { cursor, head } of replays) {
-      await this.fill(cursor, head);
+      await this.fill(cursor, head, false);
       // Also when the replay ended at the user's own removal: then nothing follows it.
       this.send(frame({ type: 'resumed', channelId: cursor.channelId, lastSeq: cursor.delivered }));
     }
     for (const cursor of this.cursors.values()) await this.pump(cursor);
+    const missed = this.missedHeads;
+    this.missedHeads = undefined;
+    if (missed) this.catchUp(missed);
   }
 }

@@ -16,6 +16,11 @@ export class Slots {
     return this.taken.get(key) ?? 0;
   }
 
+  /** Every key holding slots, with how many. */
+  entries(): IterableIterator<[string, number]> {
+    return this.taken.entries();
+  }
+
   release(key: string): void {
     const n = (this.taken.get(key) ?? 0) - 1;
     if (n > 0) this.taken.set(key, n);

@@ -20,7 +20,7 @@ export class ServerProcess {
     const [command, ...args] = [...wrapper, process.execPath, mainJs];
     this.child = spawn(command!, args, {
       cwd,
-      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', PUBLIC_URL: TEST_ORIGIN, PASSWORD_HASH_MEMORY_KIB: '8192', LOG_LEVEL: 'warn',
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', PUBLIC_URL: TEST_ORIGIN, PASSWORD_HASH_MEMORY_KIB: '8192', LOG_LEVEL: 'warn', DRAIN_DELAY_MS: '0',
         RATE_LIMIT_LOGIN_PER_MIN: '1000', RATE_LIMIT_API_PER_MIN: '100000', RATE_LIMIT_ANON_PER_MIN: '100000', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -15,6 +15,11 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: AppContext, metrics
    * without internals; the log has the cause.
    */
   app.get('/ready', { schema: opsSchemas.getReadiness }, async (request, reply) => {
+    // Draining (SIGTERM): out of the balancer's rotation first, while in-flight work finishes.
+    if (ctx.lifecycle.draining) {
+      reply.header('retry-after', '5');
+      return sendError(request, reply, 503, 'NOT_READY', 'Not ready: this node is shutting down', [{ field: 'node', message: 'draining' }]);
+    }
     const checks: Record<string, () => Promise<unknown>> = { database: () => ctx.storage.ping() };
     if (ctx.redis) checks.redis = () => ctx.redis!.ping();
     const failing: { field: string; message: string }[] = [];

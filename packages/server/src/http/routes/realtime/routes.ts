@@ -47,7 +47,7 @@ export function registerRealtimeRoutes(app: FastifyInstance, ctx: AppContext, ga
       // Like the socket's Origin check: a page of a foreign origin must not read a stream opened with the user's cookies.
       if (request.credentials.via === 'cookie' && request.headers.origin !== undefined) assertAllowedOrigin(ctx.config.allowedOrigins, request.headers.origin);
       const positions = parseResume(request.query.resume);
-      const admitted = gateway.admitStream(request.ip, userId);
+      const admitted = await gateway.admitStream(request.ip, userId);
       if ('refused' in admitted) {
         reply.header('Retry-After', RETRY_AFTER_SECONDS);
         if (admitted.refused === 'busy') throw new AppError('NOT_READY', 'Too many streams starting at once; retry after a randomized backoff');
