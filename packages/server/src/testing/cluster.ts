@@ -79,6 +79,8 @@ export class Cluster {
   databaseUrl!: string;
   private readonly dir: string;
   private readonly pastOutput = new Map<number, string>();
+  /** Nodes sent SIGTERM by `terminate` and not started again since. */
+  private readonly terminating = new Set<number>();
 
   private constructor(private readonly options: ClusterOptions) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-cluster-'));
@@ -183,6 +185,7 @@ export class Cluster {
   terminate(i: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     const proc = this.node(i).proc;
     if (proc.alive) proc.child.kill('SIGTERM');
+    this.terminating.add(i);
     return proc.exited;
   }
 
@@ -191,6 +194,7 @@ export class Cluster {
     const node = this.node(i);
     if (node.proc.alive) throw new Error(`${node.id} is still running`);
     this.pastOutput.set(i, `${this.pastOutput.get(i) ?? ''}${node.proc.output}\n--- (restarted)\n`);
+    this.terminating.delete(i);
     const fresh = await this.spawn(i, node.port, path.join(this.dir, 'data'));
     node.proc = fresh.proc;
     await this.waitReady(i);
@@ -304,6 +308,23 @@ export class Cluster {
       if (Date.now() > deadline) return undefined;
       await sleep(10);
     }
+  }
+
+  /**
+   * Back to every node up (for the start of a test, whatever the previous one left): a node
+   * still shutting down is waited for (bounded, then killed), a dead one started again.
+   */
+  async ensureAllUp(): Promise<void> {
+    for (const n of this.nodes) {
+      if (n.proc.alive && n.proc.child.signalCode === null && this.terminating.has(n.index)) {
+        const timer = setTimeout(() => n.proc.child.kill('SIGKILL'), 10_000);
+        await n.proc.exited;
+        clearTimeout(timer);
+      }
+      this.terminating.delete(n.index);
+      if (!n.proc.alive) await this.start(n.index);
+    }
+    await this.waitBalanced();
   }
 
   /** Every node's process alive. */

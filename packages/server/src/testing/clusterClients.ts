@@ -1,7 +1,7 @@
 import type { Cluster } from './cluster.js';
 import type { TestServer } from './testServer.js';
 import type { Message } from '@relaydesk/protocol';
-import { RestSender, clientAt, type Deployment } from './durabilityChecker.js';
+import { ChatClient, RestSender, clientAt, type Deployment } from './durabilityChecker.js';
 import { TestSocket, sleep } from '../realtime/testSocket.js';
 import type { FrameRecorder } from '../realtime/testFrames.js';
 import type { Person } from '../http/routes/messages/fixtures.js';
@@ -121,4 +121,25 @@ export class StoppableDeployment implements Deployment {
   end(): void {
     this.ended = true;
   }
+}
+
+/**
+ * Ends an open-ended load: clients started with a large `sends` (an upper bound) keep sending
+ * until a test's faults are over, then each finishes the send it is on, or at most one more, and
+ * stops. Their `options.sends` becomes what they will have sent, which is what the durability
+ * checker expects to find.
+ */
+export function stopSending(clients: ChatClient[]): void {
+  if (new Set(clients.map((c) => c.options)).size !== clients.length) throw new Error('stopSending needs clients with options of their own (openEndedClients)');
+  for (const c of clients) c.options.sends = Math.min(c.options.sends, c.acked.size + 1);
+}
+
+/** Like `chatClients` (testing/durabilityChecker.ts), each with options of its own, for `stopSending`. */
+export function openEndedClients(people: Person[], channelId: string, startSeq: number, options: ChatClient['options']): ChatClient[] {
+  return people.map((p, i) => new ChatClient(`c${i}`, p, channelId, startSeq, { ...options }));
+}
+
+/** REST senders likewise. */
+export function stopRestSending(senders: RestSender[]): void {
+  for (const r of senders) (r as { sends: number }).sends = Math.min(r.sends, r.acked.size + 1);
 }
