@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../testing/cluster.js';
-import { BalancedRestSender, StoppableDeployment, asServer, openEndedClients, probe, socketOn, stopRestSending, stopSending, waitUntil } from '../testing/clusterClients.js';
+import { BalancedRestSender, StoppableDeployment, asServer, clientSocketsPerNode, openEndedClients, probe, socketOn, stopRestSending, stopSending, waitUntil } from '../testing/clusterClients.js';
 import { checkDurability, untilAcked, type ChatClient } from '../testing/durabilityChecker.js';
 import { eventPage, setUpTeam, type Team } from '../http/routes/messages/fixtures.js';
 import type { TestSocket } from '../realtime/testSocket.js';
@@ -49,6 +49,7 @@ describe('scale-out faults under load: 3 nodes behind nginx', () => {
     // failed test left down (a node, Redis) is brought back, so that one failure does not cascade.
     for (const d of deployments) d.end();
     for (const c of load?.clients ?? []) await c.close();
+    for (const s of opened) await s.close();
     await cluster.startRedis();
     await cluster.ensureAllUp();
     const team = await setUpTeam(asServer(cluster.url), 3);
@@ -91,7 +92,7 @@ describe('scale-out faults under load: 3 nodes behind nginx', () => {
     const l = await startLoad({ maxSends: 300, pauseMs: 20, maxRestSends: 100 });
     await untilAcked(l.clients, 40);
     // The node to kill is one that holds sockets of these clients (round robin put them somewhere).
-    const counts = await Promise.all(cluster.nodes.map((_, i) => cluster.socketsOn(i)));
+    const counts = await clientSocketsPerNode(cluster, l.clients);
     const victim = counts.indexOf(Math.max(...counts));
     assert.ok(counts[victim]! > 0, `some node holds the clients' sockets: ${counts.join(', ')}`);
     const atKill = l.clients.map((c) => c.socket);
@@ -111,7 +112,7 @@ describe('scale-out faults under load: 3 nodes behind nginx', () => {
   }));
 
   it('a rolling restart (SIGTERM one node at a time, wait for /ready) under load loses nothing; a draining node answers /ready 503 first and closes its sockets with 1012', () => cluster.explained(async () => {
-    const l = await startLoad({ maxSends: 300, pauseMs: 40, maxRestSends: 100 });
+    const l = await startLoad({ maxSends: 300, pauseMs: 80, maxRestSends: 100 });
     await untilAcked(l.clients, 12);
     const watcher = l.team.members[2]!;
     for (let i = 0; i < NODES; i++) {

@@ -2,8 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Message } from '@relaydesk/protocol';
 import { Cluster } from '../testing/cluster.js';
-import { BalancedRestSender, StoppableDeployment, asServer, personAt, probe, socketOn, waitUntil } from '../testing/clusterClients.js';
-import { checkDurability, chatClients, untilAcked, type ChatClient } from '../testing/durabilityChecker.js';
+import { BalancedRestSender, StoppableDeployment, asServer, openEndedClients, personAt, probe, socketOn, stopRestSending, stopSending, waitUntil } from '../testing/clusterClients.js';
+import { checkDurability, untilAcked, type ChatClient } from '../testing/durabilityChecker.js';
 import { eventPage, postMessage, setUpTeam } from '../http/routes/messages/fixtures.js';
 import type { TestSocket } from '../realtime/testSocket.js';
 
@@ -42,8 +42,8 @@ describe('scale-out: a PostgreSQL restart under load, 3 nodes behind nginx', () 
     const startSeq = (await eventPage(team.owner, team.channelId, 0, 1)).lastSeq;
     const deployment = new StoppableDeployment(cluster.url);
     deployments.push(deployment);
-    clients = chatClients(people, team.channelId, startSeq, { sends: 30, pauseMs: 20 });
-    const restSenders = [new BalancedRestSender('r0', team.members[0]!, team.channelId, 12)];
+    clients = openEndedClients(people, team.channelId, startSeq, { sends: 300, pauseMs: 20 });
+    const restSenders = [new BalancedRestSender('r0', team.members[0]!, team.channelId, 100)];
     const running = Promise.all([...clients, ...restSenders].map((c) => c.run(deployment)));
     running.catch(() => undefined);
 
@@ -92,6 +92,12 @@ describe('scale-out: a PostgreSQL restart under load, 3 nodes behind nginx', () 
       return r.type === 'ack' ? r.message : undefined;
     }, 15_000, 100);
 
+    // Sends go through again on every path, then the load ends.
+    const resumedAt = clients.reduce((n, c) => n + c.acked.size, 0);
+    await untilAcked(clients, resumedAt + 20, 15_000);
+    for (const c of clients) assert.ok(c.acked.size < c.options.sends, `${c.name} was still sending through the outage and the recovery`);
+    stopSending(clients);
+    stopRestSending(restSenders);
     await running;
     assert.ok(cluster.allAlive(), `no node exited:\n${cluster.describe()}`);
     for (let i = 0; i < NODES; i++) await cluster.waitReady(i, 10_000);

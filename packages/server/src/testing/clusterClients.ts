@@ -143,3 +143,15 @@ export function openEndedClients(people: Person[], channelId: string, startSeq: 
 export function stopRestSending(senders: RestSender[]): void {
   for (const r of senders) (r as { sends: number }).sends = Math.min(r.sends, r.acked.size + 1);
 }
+
+/**
+ * Where the clients' sockets are, by each node's own gauge, once only they are open: waits
+ * (bounded) until the gauges add up to one socket per client, so that the count of the node
+ * about to fail is exactly how many clients must move.
+ */
+export async function clientSocketsPerNode(cluster: Cluster, clients: ChatClient[], timeoutMs = 5000): Promise<number[]> {
+  return waitUntil(`the nodes' socket gauges add up to the ${clients.length} clients`, async () => {
+    const counts = await Promise.all(cluster.nodes.map((n) => (n.proc.alive ? cluster.socketsOn(n.index) : 0)));
+    return counts.reduce((a, b) => a + b, 0) === clients.length && clients.every((c) => c.socket?.isOpen) ? counts : undefined;
+  }, timeoutMs);
+}
