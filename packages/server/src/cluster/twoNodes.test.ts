@@ -4,6 +4,8 @@ import { startRedis, type RedisServer } from '../testing/redisServer.js';
 import { startTestServer, type TestServer } from '../testing/testServer.js';
 import { createTestDatabase, type TestDatabase } from '../testing/postgres.js';
 import { clientAt } from '../testing/durabilityChecker.js';
+import { TestClient } from '../testing/httpClient.js';
+import { seedDemo } from '../seed/demo.js';
 import { allEvents, newWorkspaceMember, send, setUpTeam, type Team } from '../http/routes/messages/fixtures.js';
 import { TestSocket, sleep, ticketFor } from '../realtime/testSocket.js';
 
@@ -127,5 +129,22 @@ describe('two nodes on one PostgreSQL and one Redis', () => {
     assert.equal(new Set(seqs).size, seqs.length, 'no duplicate');
     for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1]! + 1, 'no gap');
     await onB.close();
+  });
+
+  it('nodes that seed an empty database at the same moment seed the demo once, and neither fails', async () => {
+    const fresh = await createTestDatabase();
+    const nodes = await Promise.all([1, 2].map((i) => startTestServer({ databaseUrl: fresh.url, env: { REDIS_URL: redis.url, NODE_ID: `seed-${i}` } })));
+    try {
+      // Both look before either writes, as two nodes starting together do.
+      const outcomes = await Promise.all(nodes.map((n) => seedDemo(n.ctx)));
+      assert.deepEqual(outcomes.sort(), [false, true], 'one seeded, the other stood back');
+      const login = await new TestClient(nodes[1]!.url).post('/api/v1/auth/login', { username: 'alice_dev', password: 'demo123' });
+      assert.equal(login.status, 200, login.text);
+      const seeded = await nodes[0]!.storage.workspaces.listForUser(login.body.user.id);
+      assert.deepEqual(seeded.map((w) => w.name), ['Acme'], 'one Acme, not one per node');
+    } finally {
+      for (const n of nodes) await n.close();
+      await fresh.drop();
+    }
   });
 });

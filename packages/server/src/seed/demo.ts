@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
+import { ConflictError } from '../storage/errors.js';
 import { createWorkspace } from '../actions/workspaceManager.js';
 import { createChannel, openConversation } from '../actions/channelCreator.js';
 import { sendMessage } from '../actions/messageSender.js';
@@ -23,7 +24,14 @@ export async function seedDemo(ctx: AppContext): Promise<boolean> {
   if (await ctx.storage.users.findByLogin(DEMO_USERS[0].username)) return false;
   const passwordHash = await ctx.passwords.hash(DEMO_PASSWORD);
   const [alice, bob, carol] = DEMO_USERS.map((u) => ({ id: randomUUID(), ...u, passwordHash, createdAt: ctx.clock.now() }));
-  for (const u of [alice!, bob!, carol!]) await ctx.storage.users.create(u);
+  try {
+    await ctx.storage.users.create(alice!);
+  } catch (err) {
+    // Several nodes started at once on an empty database: the first to create alice seeds.
+    if (err instanceof ConflictError) return false;
+    throw err;
+  }
+  for (const u of [bob!, carol!]) await ctx.storage.users.create(u);
 
   const acme = await createWorkspace(ctx, alice!.id, 'Acme');
   for (const u of [bob!, carol!]) {
