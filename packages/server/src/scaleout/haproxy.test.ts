@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster } from '../testing/cluster.js';
-import { BalancedRestSender, StoppableDeployment, asServer, openEndedClients, clientSocketsPerNode, socketOn, socketThroughBalancer, stopRestSending, stopSending, waitUntil } from '../testing/clusterClients.js';
+import { BalancedRestSender, StoppableDeployment, asServer, getFrom, loggedClientAddress, openEndedClients, clientSocketsPerNode, socketOn, socketThroughBalancer, stopRestSending, stopSending, waitUntil } from '../testing/clusterClients.js';
 import { checkDurability, untilAcked, type ChatClient } from '../testing/durabilityChecker.js';
 import { eventPage, send, setUpTeam, type Person, type Team } from '../http/routes/messages/fixtures.js';
 import type { TestSocket } from '../realtime/testSocket.js';
@@ -70,6 +70,16 @@ describe('scale-out behind HAProxy: 3 nodes, /ready health checks', () => {
       await socket.close();
     }
   }));
+
+  it('option forwardfor: the nodes see the client address HAProxy saw, not one the client claims', async () => {
+    for (const claimed of [undefined, '203.0.113.7']) {
+      const marker = `xff-${Math.random().toString(36).slice(2)}`;
+      const res = await getFrom(`${cluster.url}/health?probe=${marker}`, '127.0.0.2', claimed ? { 'x-forwarded-for': claimed } : {});
+      assert.equal(res.status, 200);
+      const node = await cluster.servedBy(res.headers, marker);
+      assert.equal(await loggedClientAddress(cluster, node!, marker), '127.0.0.2', `${node} computed the client's address (claimed: ${claimed ?? 'nothing'})`);
+    }
+  });
 
   it('kill -9 of a node under load: the health check takes it out, nothing acked is lost, and it is back in the rotation once ready again', () => cluster.explained(async () => {
     // Whatever the first test left open (it may have failed) would count on the nodes' gauges.

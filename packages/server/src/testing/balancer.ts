@@ -13,7 +13,10 @@ import { freePort } from './freePort.js';
  *
  * - WebSocket upgrade on /ws, with read/tunnel timeouts far longer than the heartbeat;
  * - response buffering off (the SSE fallback streams through it);
- * - X-Forwarded-For set (the nodes run with TRUST_PROXY=true);
+ * - X-Forwarded-For overwritten with the address the balancer saw (the nodes run with
+ *   TRUST_PROXY=true and take its first address, so a client's own X-Forwarded-For must not
+ *   reach them: it would pick its own address for the per-IP caps and limits), as
+ *   deploy/nginx/relaydesk.conf and deploy/haproxy/haproxy.cfg do;
  * - failover: nginx marks a node that refuses a connection as failed for 1 s and passes the
  *   request to the next one (`proxy_next_upstream error timeout`, `max_fails=1 fail_timeout=1s`);
  *   HAProxy health-checks `GET /ready` every 500 ms and takes a node out at the first failure.
@@ -83,17 +86,20 @@ ${upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=1s;`).join('\n'
     listen 127.0.0.1:${port};
 
     proxy_http_version 1.1;
-    proxy_set_header Host $http_host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
     proxy_connect_timeout 2s;
     proxy_next_upstream error timeout;
     proxy_next_upstream_tries 3;
     proxy_buffering off;
     proxy_request_buffering off;
 
+    # proxy_set_header is inherited from the server level only by a location that sets none of
+    # its own, so each location sets the whole list.
     location /ws {
       proxy_pass http://relaydesk;
+      proxy_set_header Host $http_host;
+      # Overwritten, not appended: the nodes trust the first address.
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $connection_upgrade;
       # Far longer than the WebSocket heartbeat: the nodes' pings keep the tunnel open.
@@ -103,6 +109,9 @@ ${upstreams.map((u) => `    server ${u} max_fails=1 fail_timeout=1s;`).join('\n'
 
     location / {
       proxy_pass http://relaydesk;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header Connection "";
       # Long enough for an SSE stream between its heartbeats.
       proxy_read_timeout 1h;
@@ -129,9 +138,12 @@ defaults
   option forwardfor
   option redispatch
   retries 2
+  retry-on conn-failure
 
 frontend relaydesk
   bind 127.0.0.1:${port}
+  # The nodes trust the first X-Forwarded-For address: a client's own header is dropped first.
+  http-request del-header X-Forwarded-For
   default_backend nodes
 
 backend nodes

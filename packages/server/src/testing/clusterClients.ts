@@ -1,5 +1,6 @@
 import type { Cluster } from './cluster.js';
 import type { TestServer } from './testServer.js';
+import http from 'node:http';
 import type { Message } from '@relaydesk/protocol';
 import { ChatClient, RestSender, clientAt, type Deployment } from './durabilityChecker.js';
 import { TestSocket, sleep } from '../realtime/testSocket.js';
@@ -154,4 +155,35 @@ export async function clientSocketsPerNode(cluster: Cluster, clients: ChatClient
     const counts = await Promise.all(cluster.nodes.map((n) => (n.proc.alive ? cluster.socketsOn(n.index) : 0)));
     return counts.reduce((a, b) => a + b, 0) === clients.length && clients.every((c) => c.socket?.isOpen) ? counts : undefined;
   }, timeoutMs);
+}
+
+/**
+ * GET `url` from another loopback address (`localAddress`, e.g. 127.0.0.2: all of 127/8 is
+ * loopback on Linux), so that the balancer sees a client address that is not its own, the
+ * nodes' peer. Returns status and headers.
+ */
+export function getFrom(url: string, localAddress: string, headers: Record<string, string> = {}, timeoutMs = 3000): Promise<{ status: number; headers: Headers }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { localAddress, headers, timeout: timeoutMs }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+        resolve({ status: res.statusCode ?? 0, headers: h });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The client address node `nodeId` logged for the request carrying `marker` (LOG_LEVEL=info logs
+ * every incoming request with the address it computed: with TRUST_PROXY=true, X-Forwarded-For's first).
+ */
+export async function loggedClientAddress(cluster: Cluster, nodeId: string, marker: string): Promise<string | undefined> {
+  return waitUntil(`${nodeId} logged the request ${marker}`, async () => {
+    const line = cluster.nodes.find((n) => n.id === nodeId)?.proc.output.split('\n').find((l) => l.includes(marker));
+    return line ? (/"remoteAddress":"([^"]+)"/.exec(line)?.[1] ?? '') : undefined;
+  }, 2000, 10);
 }
