@@ -42,12 +42,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
   let app: FastifyInstance;
   let ctx: AppContext;
+  // Before the app is built: the real-time backend clears this node's old state in Redis first.
+  const redisReady = redis ? await waitForRedis(redis) : true;
   try {
     const blobs = new LocalDiskBlobStore(path.join(config.dataDir, 'uploads'));
     ({ app, ctx } = await buildApp({ config, storage, clock, passwords, accessTokens, redis, blobs }, options));
     // Connections that die while nobody waits on them (a PostgreSQL restart) are logged, not fatal.
     storage.onFault = (message, err) => app.log.warn({ err }, message);
-    if (redis && !(await waitForRedis(redis))) app.log.warn('Redis is not answering yet; /ready reports it until it does');
+    if (!redisReady) app.log.warn('Redis is not answering yet; /ready reports it until it does');
     if (config.seedDemo && (await seedDemo(ctx))) app.log.info('seeded demo data');
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {

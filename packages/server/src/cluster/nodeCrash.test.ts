@@ -67,4 +67,26 @@ describe('a node killed with kill -9: the others reap what it held', () => {
     const back = [await TestSocket.live(gina.client), await TestSocket.live(gina.client)];
     for (const s of [...back, watcher]) await s.close();
   });
+
+  it('a node restarted at once under the same NODE_ID gives back what its previous process held', async () => {
+    const env = { REDIS_URL: redis.url, PRESENCE_GRACE_MS: String(GRACE_MS), WS_MAX_CONNECTIONS_PER_USER: '2', DATABASE_URL: db.url, NODE_ID: 'phoenix', SEED_DEMO: 'false' };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-phoenix-'));
+    let phoenix = await ServerProcess.start({ cwd: dir, env });
+    try {
+      const hal = await newWorkspaceMember(survivor, team);
+      const watcher = await TestSocket.live(team.owner.client);
+      const held = [await TestSocket.live(hal.client, {}, { baseUrl: phoenix.url }), await TestSocket.live(hal.client, {}, { baseUrl: phoenix.url })];
+      await watcher.next('presence', (f) => f.userId === hal.user.id && f.status === 'online');
+      await phoenix.proc.kill();
+      for (const s of held) await s.waitForClose();
+      // Back before anyone could reap it: its heartbeat never went silent for long.
+      phoenix = await ServerProcess.start({ cwd: dir, env });
+      await watcher.next('presence', (f) => f.userId === hal.user.id && f.status === 'offline', { timeoutMs: 5000 });
+      const again = [await TestSocket.live(hal.client), await TestSocket.live(hal.client, {}, { baseUrl: phoenix.url })];
+      for (const s of [...again, watcher]) await s.close();
+    } finally {
+      await phoenix.proc.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

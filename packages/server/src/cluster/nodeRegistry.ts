@@ -47,10 +47,16 @@ export class NodeRegistry {
     return this.options.deadAfterMs;
   }
 
-  start(): void {
+  /**
+   * Starts beating. The first beat also clears what an earlier process with the same node id
+   * left behind (a restart keeps NODE_ID: its counts and presence would otherwise never be given
+   * back), before this node accepts any connection if Redis answers by then.
+   */
+  async start(): Promise<void> {
+    this.dirty = true;
     this.timer = setInterval(() => void this.beat(), this.options.heartbeatMs);
     this.timer.unref();
-    void this.beat();
+    await this.beat();
   }
 
   /** Hears the presence changes of reaped nodes (to announce them). */

@@ -56,8 +56,8 @@ export function realtimeBackend(config: Config, redis: Redis | undefined, regist
     messages,
     onResync: (listener) => bus.onResync(listener),
     start: async () => {
-      nodes.start();
       await bus.start();
+      await nodes.start();
     },
     close: async () => {
       nodes.stop();
