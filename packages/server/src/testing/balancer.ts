@@ -242,10 +242,15 @@ async function launch(kind: BalancerKind, bin: string, options: BalancerOptions)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `relaydesk-${kind}-`));
   const port = await freePort();
   const config = path.join(dir, `${kind}.conf`);
-  const text = options.shipped
-    ? kind === 'nginx' ? shippedNginxConfig(dir, port, options.upstreams) : shippedHaproxyConfig(dir, port, options.upstreams, await freePort())
-    : kind === 'nginx' ? nginxConfig(dir, port, options.upstreams) : haproxyConfig(dir, port, options.upstreams, options.checkIntervalMs);
-  fs.writeFileSync(config, text);
+  try {
+    const text = options.shipped
+      ? kind === 'nginx' ? shippedNginxConfig(dir, port, options.upstreams) : shippedHaproxyConfig(dir, port, options.upstreams, await freePort())
+      : kind === 'nginx' ? nginxConfig(dir, port, options.upstreams) : haproxyConfig(dir, port, options.upstreams, options.checkIntervalMs);
+    fs.writeFileSync(config, text);
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   // nginx: -p the prefix (nothing is looked for under /etc or /var), -e the error log before the
   // config is read. HAProxy: -db stays in the foreground.
   const args = kind === 'nginx' ? ['-p', `${dir}/`, '-c', config, '-e', path.join(dir, 'error.log')] : ['-db', '-f', config];
