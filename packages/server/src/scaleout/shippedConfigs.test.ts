@@ -4,9 +4,10 @@ import WebSocket from 'ws';
 import { CloseCodes } from '@relaydesk/protocol';
 import { Cluster } from '../testing/cluster.js';
 import { startBalancer, type Balancer } from '../testing/balancer.js';
-import { asServer, getFrom, loggedClientAddress, personAt, socketOn } from '../testing/clusterClients.js';
+import { asServer, getFrom, loggedClientAddress, personAt, socketOn, waitUntil } from '../testing/clusterClients.js';
 import { TEST_ORIGIN } from '../testing/testServer.js';
-import { send, setUpTeam, type Team } from '../http/routes/messages/fixtures.js';
+import { eventPage, send, setUpTeam, type Team } from '../http/routes/messages/fixtures.js';
+import { TestStream } from '../realtime/testStream.js';
 import { ticketFor, type TestSocket } from '../realtime/testSocket.js';
 
 /**
@@ -17,7 +18,8 @@ import { ticketFor, type TestSocket } from '../realtime/testSocket.js';
  * (WS_MAX_CONNECTIONS_PER_IP) counts each client's own address (X-Forwarded-For, TRUST_PROXY),
  * not the balancer's, on the WebSocket upgrade too.
  */
-const PER_IP = 3;
+/** 127.0.0.1 holds the 3 readers and one SSE stream at a time; the cap tests use addresses of their own. */
+const PER_IP = 4;
 
 interface Opened {
   code?: number;
@@ -50,6 +52,7 @@ describe('the shipped balancer configurations (deploy/) in front of 3 nodes', ()
   const balancers: { name: string; balancer: Balancer }[] = [];
   const sockets: WebSocket[] = [];
   const readers: TestSocket[] = [];
+  const streams: TestStream[] = [];
 
   before(async () => {
     cluster = await Cluster.start({ nodes: 3, balancer: 'nginx', env: { WS_MAX_CONNECTIONS_PER_IP: String(PER_IP) } });
@@ -58,12 +61,13 @@ describe('the shipped balancer configurations (deploy/) in front of 3 nodes', ()
     balancers.push({ name: 'deploy/nginx/relaydesk.conf', balancer: await startBalancer('nginx', { upstreams, shipped: true }) });
     balancers.push({ name: 'deploy/haproxy/haproxy.cfg', balancer: await startBalancer('haproxy', { upstreams, shipped: true }) });
     team = await setUpTeam(asServer(cluster.url), 1);
-    // One reader on each node, straight from 127.0.0.1 (that address's ${PER_IP} slots; the cap tests use others).
+    // One reader on each node, straight from 127.0.0.1.
     for (let i = 0; i < 3; i++) readers.push(await socketOn(cluster, i, team.members[0]!));
   });
   after(async () => {
     for (const ws of sockets) ws.terminate();
     for (const s of readers) await s.close().catch(() => undefined);
+    for (const s of streams) await s.close().catch(() => undefined);
     for (const { balancer } of balancers.slice(1)) await balancer.stop().catch(() => undefined);
     await cluster?.close();
   });
@@ -85,6 +89,21 @@ describe('the shipped balancer configurations (deploy/) in front of 3 nodes', ()
     assert.deepEqual(served, new Set(cluster.nodes.map((n) => n.id)), 'every node answers through it');
     const m = await send(personAt(team.owner, b.url), team.channelId, `through ${b.kind}`);
     for (const [i, r] of readers.entries()) await r.event(team.channelId, m.seq, 5000).catch((err: Error) => assert.fail(`the reader on node-${i}: ${err.message.slice(0, 300)}`));
+  });
+
+  each('the SSE fallback streams through it unbuffered: each event arrives on its own, from whichever node it was posted on', async (b) => {
+    const reader = personAt(team.members[0]!, b.url);
+    const start = (await eventPage(reader, team.channelId, 0, 1)).lastSeq;
+    // (The previous test's stream may not have been counted as closed yet: its slot on 127.0.0.1 frees up shortly.)
+    const stream = await waitUntil('an SSE stream through the balancer', () => TestStream.live(reader.client, { [team.channelId]: start }), 3000, 100);
+    streams.push(stream);
+    for (let i = 0; i < 3; i++) {
+      const m = await send(personAt(team.owner, cluster.node(i).url), team.channelId, `sse via node-${i}`);
+      // One small event at a time: a buffering balancer would hold it back until its buffer filled.
+      await stream.event(team.channelId, m.seq, 5000).catch((err: Error) => assert.fail(`the event posted on node-${i} did not come through ${b.kind}: ${err.message.slice(0, 300)}`));
+    }
+    assert.deepEqual(stream.events(team.channelId).map((e) => e.seq), [start + 1, start + 2, start + 3]);
+    await stream.close();
   });
 
   each('a client\'s own X-Forwarded-For does not reach the nodes; the address it connects from does', async (b) => {
