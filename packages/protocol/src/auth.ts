@@ -81,6 +81,8 @@ export const User = Type.Object({
   email: Type.String(),
   displayName: Type.String(),
   createdAt: Timestamp,
+  /** Present (true) only for bot users, which post through API tokens and cannot log in. */
+  isBot: Type.Optional(Type.Literal(true)),
 });
 export type User = Type.Static<typeof User>;
 

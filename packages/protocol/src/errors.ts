@@ -15,6 +15,8 @@ export const ErrorStatus = {
   CSRF_FAILED: 403,
   ORIGIN_FORBIDDEN: 403,
   FORBIDDEN: 403,
+  /** An API token without the scope this operation needs (read, write, admin, scim, events). */
+  INSUFFICIENT_SCOPE: 403,
   NOT_A_MEMBER: 403,
   /** The other user has blocked this one (or this one them): no new conversation, send, edit, reaction or typing reaches them. */
   BLOCKED: 403,

@@ -7,3 +7,4 @@ export * from './files.js';
 export * from './messages.js';
 export * from './search.js';
 export * from './realtime.js';
+export * from './tokens.js';

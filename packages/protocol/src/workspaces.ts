@@ -28,6 +28,8 @@ export const Member = Type.Object({
   displayName: Type.String(),
   role: WorkspaceRole,
   joinedAt: Timestamp,
+  /** Present (true) only for bots. */
+  isBot: Type.Optional(Type.Literal(true)),
 });
 export type Member = Type.Static<typeof Member>;
 export const MemberList = Type.Object({ members: Type.Array(Member) });

@@ -5,6 +5,8 @@ import { AppError } from '../errors.js';
 export interface Principal {
   user: UserRecord;
   sessionId: string;
+  /** An API token's scopes; absent for a signed-in session, which may do everything its user may. */
+  scopes?: readonly string[];
 }
 
 /**

@@ -13,7 +13,8 @@ export async function checkCredentials(ctx: AppContext, login: string, password:
   const normalized = login.trim().toLowerCase();
   const user = await ctx.storage.users.findByLogin(normalized);
   await throttle(user ? `user:${user.id}` : `login:${normalized}`);
-  if (!user) {
+  // A bot has no password: it signs in with its tokens only, and answers like a wrong password.
+  if (!user || user.isBot) {
     await ctx.passwords.burn(password);
   } else if (await ctx.passwords.verify(user.passwordHash, password)) {
     return user;

@@ -24,6 +24,7 @@ import { registerWorkspaceRoutes } from './routes/workspaces/routes.js';
 import { registerChannelRoutes } from './routes/channels/routes.js';
 import { registerMessageRoutes } from './routes/messages/routes.js';
 import { registerMeRoutes } from './routes/me/routes.js';
+import { registerTokenRoutes } from './routes/tokens/routes.js';
 import { registerOpenApi } from './openapi.js';
 import { registerWebApp } from './webApp.js';
 import { registerFileRoutes } from './routes/files/routes.js';
@@ -132,6 +133,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | ke
   registerChannelRoutes(app, fullCtx);
   registerMessageRoutes(app, fullCtx);
   registerMeRoutes(app, fullCtx);
+  registerTokenRoutes(app, fullCtx);
   registerRealtimeRoutes(app, fullCtx, gateway);
   await registerFileRoutes(app, fullCtx);
   await registerWebApp(app, { webDir: options.webDir, production: config.production });

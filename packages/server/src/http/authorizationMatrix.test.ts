@@ -45,6 +45,9 @@ function inputOf(operationId: string, w: World): RequestOptions & { query?: stri
     sendMessage: { body: 'intruder' },
     editMessage: { body: 'edited by an intruder' },
     markRead: { seq: 1 },
+    createToken: { name: 'intruder', scopes: ['read'] },
+    createBot: { username: 'intruder_bot' },
+    createBotToken: { name: 'intruder', scopes: ['read'] },
   };
   const queries: Record<string, string> = { searchMessages: '?q=hello', listChannelEvents: '?after=0' };
   if (operationId === 'uploadFile') return { form: textFile('intruder') };
@@ -60,6 +63,8 @@ const hidden = (w: World, channel: 'private' | 'dm') => ({
   userId: w.friend.id,
   inviteId: w.inviteId,
   id: w.ownerSessionId,
+  tokenId: w.ownerTokenId,
+  botId: w.botId,
   emoji: '👍',
 });
 
@@ -77,6 +82,11 @@ const ADMIN_OPERATIONS = [
   'removeChannelMember',
   'editMessage',
   'deleteMessage',
+  'createBot',
+  'listBots',
+  'createBotToken',
+  'listBotTokens',
+  'revokeBotToken',
 ];
 
 /** What a blocked user may no longer do towards the blocker (policies/blocks.ts: sends, edits, reactions, pins, typing, new conversations). */
@@ -138,7 +148,7 @@ function cellsOf(kind: Kind, o: Operation, w: World): Cell[] | string {
       return [
         cell(
           w.member,
-          { workspaceId: w.workspaceA, channelId: w.publicChannel, messageId: w.publicMessage, userId: w.friend.id, inviteId: w.inviteId },
+          { workspaceId: w.workspaceA, channelId: w.publicChannel, messageId: w.publicMessage, userId: w.friend.id, inviteId: w.inviteId, botId: w.botId, tokenId: w.botTokenId },
           403,
           'resources of the workspace it can see',
         ),

@@ -9,6 +9,7 @@ const tags = [
   { name: 'channels', description: 'Public and private channels, DMs and group DMs: membership, settings, change feed, typing, read markers.' },
   { name: 'messages', description: 'Sending, reading, editing and deleting messages; threads, reactions, pins, receipts and search.' },
   { name: 'files', description: 'Uploads (multipart) and downloads of files, thumbnails and previews.' },
+  { name: 'tokens', description: 'Personal access tokens and bots: scoped, expiring, revocable API credentials (`Authorization: Bearer rdp_…` / `rdb_…`).' },
   { name: 'me', description: "The caller's own state across workspaces: unread counts and blocked users." },
   { name: 'realtime', description: 'The Server-Sent Events fallback of the WebSocket gateway (the socket itself is /ws, see docs/protocol.md).' },
   { name: 'ops', description: 'Liveness, readiness and metrics for operators: unauthenticated, never rate limited.' },

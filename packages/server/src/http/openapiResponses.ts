@@ -75,7 +75,7 @@ export const noContent = { 204: Type.Unsafe<undefined>({ type: 'null', descripti
 interface RouteFacts {
   url: string;
   method: string | string[];
-  config?: { auth?: string };
+  config?: { auth?: string; scope?: string };
   preValidation?: RouteOptions['preValidation'];
 }
 
@@ -89,13 +89,13 @@ const isPublicApi = (url: string) => url.startsWith('/api/v1/');
  */
 export function routeErrorStatuses(schema: FastifySchema, route: RouteFacts): ErrorHttpStatus[] {
   const statuses = new Set<ErrorHttpStatus>(schema.errorStatuses ?? []);
-  const methods = [route.method].flat();
-  const changesState = methods.some((m) => !['GET', 'HEAD'].includes(m.toUpperCase()));
   const hasBody = schema.body !== undefined || schema.documentedBody !== undefined;
   if (hasBody || schema.querystring !== undefined || schema.params !== undefined) statuses.add(400);
   if (route.config?.auth === 'required') {
     statuses.add(401);
-    if (changesState) statuses.add(403);
+    // A change can lack the CSRF token or come from a foreign Origin; any route can be called
+    // with an API token that lacks its scope (INSUFFICIENT_SCOPE).
+    statuses.add(403);
   }
   if (schema.params !== undefined) statuses.add(404);
   if (hasBody) {

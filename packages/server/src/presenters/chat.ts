@@ -28,6 +28,7 @@ export const presentMember = (m: MemberProfile): Member => ({
   displayName: m.displayName,
   role: m.role,
   joinedAt: iso(m.joinedAt),
+  ...(m.isBot ? { isBot: true as const } : {}),
 });
 
 export const presentInvite = (i: InviteRecord): Invite => ({

@@ -8,6 +8,7 @@ export const presentUser = (u: UserRecord): User => ({
   email: u.email,
   displayName: u.displayName,
   createdAt: new Date(u.createdAt).toISOString(),
+  ...(u.isBot ? { isBot: true as const } : {}),
 });
 
 export const presentSession = (s: SessionRecord, currentSessionId: string): Session => ({

@@ -27,6 +27,9 @@ const MAX_VIOLATIONS = 5;
 /** Refused operations within FLOOD_WINDOW_MS before a flooding client is disconnected (4008). */
 const MAX_FLOOD_REFUSALS = 2 * RealtimeLimits.opsBurst;
 const FLOOD_WINDOW_MS = 5_000;
+/** Frames that change something: refused on a connection opened with an API token without the `write` scope. */
+const WRITES = new Set<ClientFrame['type']>(['send', 'edit', 'delete', 'react', 'read', 'typing']);
+
 /** Frames a client may send before its session is set up; they are handled once it is. */
 const MAX_EARLY_FRAMES = 32;
 
@@ -244,6 +247,7 @@ export class Connection implements Transport {
     const { ctx } = this.deps;
     const { session } = this;
     if (f.type !== 'resume') await session.ensureLive();
+    if (WRITES.has(f.type) && !session.canWrite) throw new AppError('INSUFFICIENT_SCOPE', 'This token lacks the "write" scope');
     switch (f.type) {
       case 'resume':
         return session.resume(f.channels, f.ref);

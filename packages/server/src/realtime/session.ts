@@ -80,6 +80,8 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
   private presenceOf = NO_WORKSPACES;
   private live = false;
   private closed = false;
+  /** False when opened with an API token that may only read (its operations are refused). */
+  canWrite = true;
   private recentNotices: string[] | undefined;
   /** True while the workspace list is being read; joins and leaves heard meanwhile wait in `heardWorkspaceChanges`. */
   private readingWorkspaces = true;
@@ -127,6 +129,7 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
       ctx.storage.sessions.findById(this.authSessionId),
     ]);
     if (!signIn || signIn.revokedAt !== null || signIn.expiresAt <= ctx.clock.now()) return this.revoke();
+    this.canWrite = !signIn.scopes || signIn.scopes.includes('write');
     for (const m of channels) this.follow(m.channelId, m.workspaceId, m.lastSeq);
     for (const w of workspaces) this.listenPresence(w.id);
     const heard = this.heardWorkspaceChanges ?? [];

@@ -83,7 +83,7 @@ function migrationSuite(name: string, fresh: () => Promise<Target>): void {
 
         const conn = connect(target.url, target.dataDir);
         try {
-          assert.deepEqual(await migrateToLatest(conn.db), ['0007_deleted_content']);
+          assert.deepEqual((await migrateToLatest(conn.db)).slice(0, 1), ['0007_deleted_content'], 'from the legacy schema, 0007 runs (and those after it)');
           const after = await payloads(conn.db);
           assert.deepEqual(after.map((e) => e.seq), [1, 2, 3, 4, 5]);
           const edited = new Date(T0 + 1).toISOString();
@@ -123,7 +123,7 @@ function migrationSuite(name: string, fresh: () => Promise<Target>): void {
         const find = async (q: string) =>
           (await new SqlSearchStore(conn.db).search({ workspaceId: 'w', userId: 'u', query: q, limit: 10, offset: 0 })).map((r) => r.message.id);
         assert.deepEqual(await find('roundtripword'), ['live']);
-        assert.deepEqual(await migrateToLatest(conn.db), ['0007_deleted_content']);
+        assert.deepEqual((await migrateToLatest(conn.db)).slice(0, 1), ['0007_deleted_content'], 'from the legacy schema, 0007 runs (and those after it)');
         assert.deepEqual(await find('roundtripword'), ['live']);
         await conn.db.updateTable('messages').set({ body: 'changedword' }).where('id', '=', 'live').execute();
         assert.deepEqual(await find('roundtripword'), []);

@@ -21,6 +21,9 @@ export interface UserRecord {
   displayName: string;
   passwordHash: string;
   createdAt: number;
+  /** A bot (no password; created by a workspace admin in `botWorkspaceId`). */
+  isBot?: boolean;
+  botWorkspaceId?: string | null;
 }
 
 export interface UserStore {
@@ -31,6 +34,8 @@ export interface UserStore {
   findByLogin(login: string): Promise<UserRecord | undefined>;
   /** Users with these (lower-case) usernames; unknown names are skipped. */
   findByUsernames(usernames: string[]): Promise<UserRecord[]>;
+  /** The bots created in a workspace, oldest first. */
+  listBots(workspaceId: string): Promise<UserRecord[]>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
 }
 
@@ -43,6 +48,10 @@ export interface SessionRecord {
   revokedAt: number | null;
   userAgent: string | null;
   ip: string | null;
+  /** 'token' for an API token's session; absent or 'login' for a sign-in. */
+  kind?: 'login' | 'token';
+  /** What an API token may do; absent or null for a sign-in, which may do everything its user may. */
+  scopes?: readonly string[] | null;
 }
 
 export interface NewRefreshToken {
@@ -78,6 +87,30 @@ export interface SessionStore {
   revokeAllForUser(userId: string, now: number, keepSessionId?: string): Promise<number>;
 }
 
+/** An API token: its secret is only ever stored hashed; `sessionId` is the session it signs in as. */
+export interface ApiTokenRecord {
+  id: string;
+  userId: string;
+  sessionId: string;
+  name: string;
+  hint: string;
+  createdBy: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  lastUsedIp: string | null;
+}
+
+export interface TokenStore {
+  /** Creates the token's session and the token together. */
+  create(token: ApiTokenRecord & { tokenHash: string }, session: SessionRecord): Promise<void>;
+  /** The token with its session and user, in one read: what authenticating a request with it needs. */
+  findByHash(tokenHash: string): Promise<{ token: ApiTokenRecord; session: SessionRecord; user: UserRecord } | undefined>;
+  /** The user's tokens whose session is neither revoked nor expired, with their sessions. */
+  listActiveForUser(userId: string, now: number): Promise<{ token: ApiTokenRecord; session: SessionRecord }[]>;
+  findById(id: string): Promise<{ token: ApiTokenRecord; session: SessionRecord } | undefined>;
+  touch(id: string, now: number, ip: string | null): Promise<void>;
+}
+
 export interface WsTicketRecord {
   ticketHash: string;
   userId: string;
@@ -99,6 +132,7 @@ export interface Storage {
   readonly users: UserStore;
   readonly sessions: SessionStore;
   readonly wsTickets: WsTicketStore;
+  readonly tokens: TokenStore;
   readonly workspaces: WorkspaceStore;
   readonly channels: ChannelStore;
   readonly blocks: BlockStore;

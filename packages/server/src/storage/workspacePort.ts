@@ -18,6 +18,7 @@ export interface WorkspaceMemberRecord {
 export interface MemberProfile extends WorkspaceMemberRecord {
   username: string;
   displayName: string;
+  isBot?: boolean;
 }
 
 export interface InviteRecord {

@@ -79,6 +79,11 @@ export interface World {
   inviteId: string;
   inviteCode: string;
   ownerSessionId: string;
+  /** A personal token of the owner. */
+  ownerTokenId: string;
+  /** A bot of workspace A, with a token. */
+  botId: string;
+  botTokenId: string;
 }
 
 const textFile = (text: string) => {
@@ -110,6 +115,11 @@ export async function buildWorld(server: TestServer): Promise<World> {
   const invite = ok(await o.post(`/api/v1/workspaces/${workspaceA}/invites`, { maxUses: 5 }), 201);
   ok(await o.request('PUT', `/api/v1/me/blocks/${blocked!.id}`), 204);
   const sessions = ok(await o.get('/api/v1/auth/sessions'), 200).sessions as { id: string; current: boolean }[];
+  const ownerTokenId = ok(await o.post('/api/v1/me/tokens', { name: 'world', scopes: ['read'] }), 201).id as string;
+  const botId = ok(await o.post(`/api/v1/workspaces/${workspaceA}/bots`, { username: `bot_${owner!.id.slice(0, 8)}` }), 201).id as string;
+  const botTokenId = ok(await o.post(`/api/v1/workspaces/${workspaceA}/bots/${botId}/tokens`, { name: 'world', scopes: ['read'] }), 201).id as string;
+  // Settled: SQLite's search index catches up on a timer, which must not look like a cell's change.
+  await (server.storage.search as unknown as { indexPending?: () => Promise<void> }).indexPending?.();
   return {
     owner: owner!,
     friend: friend!,
@@ -132,6 +142,9 @@ export async function buildWorld(server: TestServer): Promise<World> {
     inviteId: invite.id,
     inviteCode: invite.code,
     ownerSessionId: sessions.find((s) => s.current)!.id,
+    ownerTokenId,
+    botId,
+    botTokenId,
   };
 }
 

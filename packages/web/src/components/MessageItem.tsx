@@ -65,7 +65,9 @@ export const MessageItem = memo(function MessageItem({
     >
       {!grouped && (
         <header className="message-header">
-          <strong className="author">{name}</strong> <span className="username">@{author?.username ?? '?'}</span>{' '}
+          <strong className="author">{name}</strong>
+          {author?.isBot && <span className="bot-badge" title="A bot: posts through an integration">BOT</span>}{' '}
+          <span className="username">@{author?.username ?? '?'}</span>{' '}
           <time dateTime={message.createdAt}>{time(message.createdAt)}</time>
           {message.editedAt && <span className="edited"> (edited)</span>}
           {message.pinned && <span className="pinned-tag"> · pinned</span>}

@@ -16,17 +16,26 @@ const back = (
 export function InvitePage({ code }: { code: string }) {
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
+    // The way back is this invite, named now: by the time an answer lands the URL may already be
+    // /login (another 401 handler, a second run of this effect), and `next=/login` lost the invite.
+    const invitePath = `/invite/${encodeURIComponent(code)}`;
+    let current = true;
     api.workspaces.acceptInvite(code).then(
       (ws) => {
+        if (!current) return;
         localStorage.setItem('relaydesk.workspace', ws.id);
         setState({ me: null });
         navigate('/rooms', { replace: true });
       },
       (e) => {
-        if (isApiError(e, 'UNAUTHENTICATED') || (isApiError(e) && e.status === 401)) navigate(`/login?next=${encodeURIComponent(location.pathname)}`, { replace: true });
+        if (!current) return;
+        if (isApiError(e, 'UNAUTHENTICATED') || (isApiError(e) && e.status === 401)) navigate(`/login?next=${encodeURIComponent(invitePath)}`, { replace: true });
         else setError(isApiError(e, 'INVITE_INVALID') ? 'This invite link is invalid, expired or used up.' : 'Could not join.');
       },
     );
+    return () => {
+      current = false;
+    };
   }, [code]);
   return (
     <main className="page">

@@ -15,7 +15,9 @@ export function applyEvent(s: ChatState, e: StoredChannelEvent): Partial<ChatSta
         const replies = s.threads[m.threadRootId];
         if (replies) patch.threads = { ...s.threads, [m.threadRootId]: upsert(replies, m) };
       } else {
-        patch.timelines = withTimeline(s, e.channelId, (t) => ({ ...t, messages: upsert(t.messages, m) }));
+        // A channel whose timeline is not loaded yet gets it from history when it is opened.
+        const timelines = withTimeline(s, e.channelId, (t) => ({ ...t, messages: upsert(t.messages, m) }));
+        if (timelines) patch.timelines = timelines;
       }
       if (!m.threadRootId && m.authorId !== s.me?.id) {
         const unread = s.unreads[e.channelId];

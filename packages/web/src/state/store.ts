@@ -11,7 +11,10 @@ export function getState(): ChatState {
 
 export function setState(update: Partial<ChatState> | ((s: ChatState) => Partial<ChatState>)): void {
   const patch = typeof update === 'function' ? update(state) : update;
-  state = { ...state, ...patch };
+  // A slice is never replaced by `undefined` (a reducer saying "no change" that way once blanked the whole chat).
+  const next = { ...state };
+  for (const [key, value] of Object.entries(patch)) if (value !== undefined) (next as Record<string, unknown>)[key] = value;
+  state = next;
   listeners.forEach((l) => l());
 }
 

@@ -3,13 +3,18 @@ import type { AppContext } from '../../context.js';
 import { verifyAccess, type Principal } from '../../actions/accessVerifier.js';
 import { constantTimeEqual } from '../../auth/secrets.js';
 import { AppError } from '../../errors.js';
+import type { TokenScope } from '@relaydesk/protocol';
+import { authenticateApiToken } from '../../actions/apiTokens.js';
+import { looksLikeApiToken } from '../../auth/tokenFormat.js';
 import { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE } from '../authCookies.js';
 
 export interface Credentials {
   via: 'bearer' | 'cookie' | 'none';
   accessToken: string | undefined;
-  /** The user id from a well-signed access token, before the session is checked; keys rate limits. */
+  /** The user id from a well-signed access token (or a live API token); keys rate limits. */
   tokenUserId: string | undefined;
+  /** An API token (`rdp_…`, `rdb_…`), already looked up: its principal, or why it was refused. */
+  apiToken?: { principal: Principal } | { refused: AppError };
 }
 
 declare module 'fastify' {
@@ -20,6 +25,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** 'required' routes get `request.principal` or answer 401. */
     auth?: 'required' | 'none';
+    /**
+     * The API-token scope the route needs: by default `read` for GET and HEAD, `write` otherwise;
+     * `session` refuses API tokens altogether (managing tokens needs a signed-in person).
+     */
+    scope?: TokenScope | 'session';
     /** false exempts a route from the CSRF token (login, register): it is not authenticated by a cookie. */
     csrf?: boolean;
   }
@@ -68,6 +78,17 @@ export function registerAuthentication(app: FastifyInstance, ctx: AppContext): v
     request.credentials = { via: 'none', accessToken: undefined, tokenUserId: undefined };
     const creds = readCredentials(request);
     let tokenUserId: string | undefined;
+    if (creds.via === 'bearer' && creds.accessToken && looksLikeApiToken(creds.accessToken)) {
+      // Looked up here, before the rate limits, so a token's requests count against its user.
+      try {
+        const principal = await authenticateApiToken(ctx, creds.accessToken, request.ip);
+        request.credentials = { ...creds, tokenUserId: principal.user.id, apiToken: { principal } };
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        request.credentials = { ...creds, tokenUserId: undefined, apiToken: { refused: err } };
+      }
+      return;
+    }
     if (creds.accessToken) {
       const verified = await ctx.accessTokens.verify(creds.accessToken);
       if (verified.ok) tokenUserId = verified.claims.userId;
@@ -81,11 +102,20 @@ export function registerAuthentication(app: FastifyInstance, ctx: AppContext): v
       assertCsrf(request, ctx.config.allowedOrigins);
     }
     if (config.auth === 'required') {
-      const token = request.credentials.accessToken;
+      const { accessToken: token, apiToken } = request.credentials;
       if (!token) throw new AppError('UNAUTHENTICATED', 'Log in first');
-      request.principal = await verifyAccess(ctx, token);
+      if (apiToken && 'refused' in apiToken) throw apiToken.refused;
+      request.principal = apiToken ? apiToken.principal : await verifyAccess(ctx, token);
+      assertScope(request.principal, config.scope ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write'));
     }
   });
+}
+
+/** A signed-in session may do everything its user may; an API token only what its scopes say. */
+function assertScope(principal: Principal, needed: TokenScope | 'session'): void {
+  if (!principal.scopes) return;
+  if (needed === 'session') throw new AppError('INSUFFICIENT_SCOPE', 'This needs a signed-in session, not an API token');
+  if (!principal.scopes.includes(needed)) throw new AppError('INSUFFICIENT_SCOPE', `This token lacks the "${needed}" scope`);
 }
 
 /** For handlers of `auth: 'required'` routes, where the hook guarantees a principal. */

@@ -10,6 +10,9 @@ export interface UsersTable {
   password_hash: string;
   created_at: number;
   updated_at: number;
+  is_bot: Generated<number>;
+  bot_workspace_id: string | null;
+  bot_created_by: string | null;
 }
 
 export interface SessionsTable {
@@ -21,6 +24,24 @@ export interface SessionsTable {
   revoked_at: number | null;
   user_agent: string | null;
   ip: string | null;
+  /** 'login' (a browser or SDK sign-in) or 'token' (an API token's). */
+  kind: Generated<string>;
+  /** Comma-separated; null for a login session, which may do everything its user may. */
+  scopes: string | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  session_id: string;
+  name: string;
+  token_hash: string;
+  /** The token's last four characters, to tell tokens apart in a list. */
+  hint: string;
+  created_by: string;
+  created_at: number;
+  last_used_at: number | null;
+  last_used_ip: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -45,6 +66,7 @@ export interface AccountsDatabase {
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
   ws_tickets: WsTicketsTable;
+  api_tokens: ApiTokensTable;
 }
 
 export interface WorkspacesTable {

@@ -9,11 +9,11 @@ const sessionWithUser = fixedQuery((db, id: string) =>
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .selectAll('sessions')
-    .select(['users.username', 'users.email', 'users.display_name', 'users.password_hash', 'users.created_at as user_created_at'])
+    .select(['users.username', 'users.email', 'users.display_name', 'users.password_hash', 'users.created_at as user_created_at', 'users.is_bot', 'users.bot_workspace_id'])
     .where('sessions.id', '=', id),
 );
 
-const toRecord = (row: Selectable<SessionsTable>): SessionRecord => ({
+export const toSessionRecord = (row: Selectable<SessionsTable>): SessionRecord => ({
   id: row.id,
   userId: row.user_id,
   createdAt: row.created_at,
@@ -22,6 +22,8 @@ const toRecord = (row: Selectable<SessionsTable>): SessionRecord => ({
   revokedAt: row.revoked_at,
   userAgent: row.user_agent,
   ip: row.ip,
+  // Only a token's session carries kind and scopes: a sign-in reads as it always has.
+  ...(row.kind === 'token' ? { kind: 'token' as const, scopes: (row.scopes ?? '').split(',').filter(Boolean) } : {}),
 });
 
 export class SqlSessionStore implements SessionStore {
@@ -51,7 +53,7 @@ export class SqlSessionStore implements SessionStore {
 
   async findById(id: string): Promise<SessionRecord | undefined> {
     const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toRecord(row);
+    return row && toSessionRecord(row);
   }
 
   async findWithUser(id: string): Promise<{ session: SessionRecord; user: UserRecord } | undefined> {
@@ -64,8 +66,9 @@ export class SqlSessionStore implements SessionStore {
       displayName: row.display_name,
       passwordHash: row.password_hash,
       createdAt: row.user_created_at,
+      ...(row.is_bot === 1 ? { isBot: true, botWorkspaceId: row.bot_workspace_id } : {}),
     };
-    return { session: toRecord(row), user };
+    return { session: toSessionRecord(row), user };
   }
 
   async findByRefreshTokenHash(tokenHash: string): Promise<SessionRecord | undefined> {
@@ -75,7 +78,7 @@ export class SqlSessionStore implements SessionStore {
       .selectAll('sessions')
       .where('refresh_tokens.token_hash', '=', tokenHash)
       .executeTakeFirst();
-    return row && toRecord(row);
+    return row && toSessionRecord(row);
   }
 
   async listActiveForUser(userId: string, now: number): Promise<SessionRecord[]> {
@@ -83,11 +86,12 @@ export class SqlSessionStore implements SessionStore {
       .selectFrom('sessions')
       .selectAll()
       .where('user_id', '=', userId)
+      .where('kind', '=', 'login')
       .where('revoked_at', 'is', null)
       .where('expires_at', '>', now)
       .orderBy('last_used_at', 'desc')
       .execute();
-    return rows.map(toRecord);
+    return rows.map(toSessionRecord);
   }
 
   async rotateRefreshToken(oldHash: string, next: NewRefreshToken, now: number): Promise<RotateOutcome> {
@@ -121,7 +125,7 @@ export class SqlSessionStore implements SessionStore {
         .insertInto('refresh_tokens')
         .values({ token_hash: next.tokenHash, session_id: session.id, created_at: now, expires_at: next.expiresAt, used_at: null })
         .execute();
-      return { status: 'rotated', session: toRecord(session) };
+      return { status: 'rotated', session: toSessionRecord(session) };
     });
   }
 

@@ -1,3 +1,4 @@
+import { SqlTokenStore } from './tokenStore.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
@@ -32,6 +33,7 @@ export class SqlStorage implements Storage {
   readonly users: SqlUserStore;
   readonly sessions: SqlSessionStore;
   readonly wsTickets: SqlWsTicketStore;
+  readonly tokens: SqlTokenStore;
   readonly workspaces: SqlWorkspaceStore;
   readonly channels: SqlChannelStore;
   readonly blocks: SqlBlockStore;
@@ -52,6 +54,7 @@ export class SqlStorage implements Storage {
     this.users = new SqlUserStore(db);
     this.sessions = new SqlSessionStore(db);
     this.wsTickets = new SqlWsTicketStore(db);
+    this.tokens = new SqlTokenStore(db);
     this.workspaces = new SqlWorkspaceStore(db);
     this.channels = new SqlChannelStore(db);
     this.blocks = new SqlBlockStore(db);

@@ -4,13 +4,15 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import type { Database, UsersTable } from './schema.js';
 import { uniqueViolationColumn } from './connect.js';
 
-const toRecord = (row: Selectable<UsersTable>): UserRecord => ({
+export const toUserRecord = (row: Selectable<UsersTable>): UserRecord => ({
   id: row.id,
   username: row.username,
   email: row.email,
   displayName: row.display_name,
   passwordHash: row.password_hash,
   createdAt: row.created_at,
+  // Only bots carry the bot fields: a person's record reads as it always has.
+  ...(row.is_bot === 1 ? { isBot: true, botWorkspaceId: row.bot_workspace_id } : {}),
 });
 
 export class SqlUserStore implements UserStore {
@@ -29,6 +31,8 @@ export class SqlUserStore implements UserStore {
           password_hash: user.passwordHash,
           created_at: user.createdAt,
           updated_at: user.createdAt,
+          is_bot: user.isBot ? 1 : 0,
+          bot_workspace_id: user.botWorkspaceId ?? null,
         })
         .execute();
     } catch (err) {
@@ -41,7 +45,7 @@ export class SqlUserStore implements UserStore {
 
   async findById(id: string): Promise<UserRecord | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toRecord(row);
+    return row && toUserRecord(row);
   }
 
   async findByLogin(login: string): Promise<UserRecord | undefined> {
@@ -51,13 +55,18 @@ export class SqlUserStore implements UserStore {
       .selectAll()
       .where((eb) => eb.or([eb('username', '=', key), eb('email_lower', '=', key)]))
       .executeTakeFirst();
-    return row && toRecord(row);
+    return row && toUserRecord(row);
   }
 
   async findByUsernames(usernames: string[]): Promise<UserRecord[]> {
     if (usernames.length === 0) return [];
     const rows = await this.db.selectFrom('users').selectAll().where('username', 'in', usernames).execute();
-    return rows.map(toRecord);
+    return rows.map(toUserRecord);
+  }
+
+  async listBots(workspaceId: string): Promise<UserRecord[]> {
+    const rows = await this.db.selectFrom('users').selectAll().where('bot_workspace_id', '=', workspaceId).where('is_bot', '=', 1).orderBy('created_at').execute();
+    return rows.map(toUserRecord);
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {

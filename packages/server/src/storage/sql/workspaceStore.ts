@@ -61,7 +61,7 @@ export class SqlWorkspaceStore implements WorkspaceStore {
     const rows = await this.db
       .selectFrom('workspace_members as m')
       .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select(['m.workspace_id', 'm.user_id', 'm.role', 'm.joined_at', 'u.username', 'u.display_name'])
+      .select(['m.workspace_id', 'm.user_id', 'm.role', 'm.joined_at', 'u.username', 'u.display_name', 'u.is_bot'])
       .where('m.workspace_id', '=', workspaceId)
       .orderBy('u.username')
       .execute();
@@ -72,6 +72,7 @@ export class SqlWorkspaceStore implements WorkspaceStore {
       joinedAt: r.joined_at,
       username: r.username,
       displayName: r.display_name,
+      ...(r.is_bot === 1 ? { isBot: true } : {}),
     }));
   }
 

@@ -148,7 +148,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: AppContext, limits
     return reply.code(204).send();
   });
 
-  r.post('/api/v1/auth/ws-ticket', { schema: authSchemas.issueWsTicket, config: { auth: 'required' } }, async (request) => {
+  r.post('/api/v1/auth/ws-ticket', { schema: authSchemas.issueWsTicket, config: { auth: 'required', scope: 'read' } }, async (request) => {
     const { ticket, expiresAt } = await issueWsTicket(ctx, principalOf(request));
     return { ticket, expiresAt: iso(expiresAt) };
   });

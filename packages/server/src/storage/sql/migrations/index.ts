@@ -6,6 +6,7 @@ import * as m0004 from './0004_mention_index.js';
 import * as m0005 from './0005_files.js';
 import * as m0006 from './0006_search_batches.js';
 import * as m0007 from './0007_deleted_content.js';
+import * as m0008 from './0008_api_tokens.js';
 
 /**
  * Migrations ship inside the build (no directory scanning at run time). Names sort in the order
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0005_files': m0005,
   '0006_search_batches': m0006,
   '0007_deleted_content': m0007,
+  '0008_api_tokens': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {
