@@ -47,3 +47,23 @@ export type TokenList = Type.Static<typeof TokenList>;
 
 export const CreateBotRequest = Type.Object({ username: Username, displayName: Type.Optional(DisplayName) }, { additionalProperties: false });
 export type CreateBotRequest = Type.Static<typeof CreateBotRequest>;
+
+export const AuditEntry = Type.Object({
+  id: Type.String(),
+  /** e.g. `workspace.renamed`, `bot.created`, `token.created`, `incoming_hook.posted` (docs/integrations.md lists them). */
+  action: Type.String(),
+  actorUserId: Type.Union([Type.String(), Type.Null()]),
+  /** The API token used, or null for a signed-in session. */
+  tokenId: Type.Union([Type.String(), Type.Null()]),
+  /** What was acted on (an id), when there is one. */
+  target: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+});
+export type AuditEntry = Type.Static<typeof AuditEntry>;
+
+export const AuditQuery = Type.Object(
+  { before: Type.Optional(Timestamp), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) },
+  { additionalProperties: false },
+);
+export const AuditPage = Type.Object({ entries: Type.Array(AuditEntry) });

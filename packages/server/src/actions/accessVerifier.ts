@@ -7,6 +7,8 @@ export interface Principal {
   sessionId: string;
   /** An API token's scopes; absent for a signed-in session, which may do everything its user may. */
   scopes?: readonly string[];
+  /** The API token the request was made with (for the audit log). */
+  tokenId?: string;
 }
 
 /**

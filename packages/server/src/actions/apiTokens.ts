@@ -92,5 +92,5 @@ export async function authenticateApiToken(ctx: AppContext, secret: string, ip: 
   if (token.lastUsedAt === null || now - token.lastUsedAt >= TOUCH_EVERY_MS) {
     await ctx.storage.tokens.touch(token.id, now, ip);
   }
-  return { user, sessionId: session.id, scopes: session.scopes ?? [] };
+  return { user, sessionId: session.id, scopes: session.scopes ?? [], tokenId: token.id };
 }

@@ -26,6 +26,8 @@ import { registerMessageRoutes } from './routes/messages/routes.js';
 import { registerMeRoutes } from './routes/me/routes.js';
 import { registerTokenRoutes } from './routes/tokens/routes.js';
 import { registerHookRoutes } from './routes/hooks/routes.js';
+import { registerAuditRoutes } from './routes/audit/routes.js';
+import { registerAuditLog } from './plugins/audit.js';
 import { registerOpenApi } from './openapi.js';
 import { registerWebApp } from './webApp.js';
 import { registerFileRoutes } from './routes/files/routes.js';
@@ -127,6 +129,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | ke
   await app.register(cookie);
   registerAuthentication(app, fullCtx);
   registerApiRateLimit(app, limits, metrics);
+  registerAuditLog(app, fullCtx);
   await registerOpenApi(app);
   registerOpsRoutes(app, fullCtx, metrics);
   registerAuthRoutes(app, fullCtx, limits, metrics);
@@ -136,6 +139,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | ke
   registerMeRoutes(app, fullCtx);
   registerTokenRoutes(app, fullCtx);
   registerHookRoutes(app, fullCtx, limits, metrics);
+  registerAuditRoutes(app, fullCtx);
   registerRealtimeRoutes(app, fullCtx, gateway);
   await registerFileRoutes(app, fullCtx);
   await registerWebApp(app, { webDir: options.webDir, production: config.production });

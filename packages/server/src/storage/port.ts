@@ -134,6 +134,25 @@ export interface IncomingHookStore {
   delete(id: string): Promise<boolean>;
 }
 
+export interface AuditRecord {
+  id: string;
+  workspaceId: string;
+  /** Absent for an action without a signed-in actor (a post through an incoming webhook names its bot). */
+  actorUserId: string | null;
+  /** The API token the action was made with; null for a signed-in session. */
+  tokenId: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  createdAt: number;
+}
+
+export interface AuditStore {
+  append(entry: AuditRecord): Promise<void>;
+  /** Newest first; `before` (ms) pages back. */
+  list(workspaceId: string, options: { before?: number; limit: number }): Promise<AuditRecord[]>;
+}
+
 export interface WsTicketRecord {
   ticketHash: string;
   userId: string;
@@ -157,6 +176,7 @@ export interface Storage {
   readonly wsTickets: WsTicketStore;
   readonly tokens: TokenStore;
   readonly incomingHooks: IncomingHookStore;
+  readonly audit: AuditStore;
   readonly workspaces: WorkspaceStore;
   readonly channels: ChannelStore;
   readonly blocks: BlockStore;

@@ -57,6 +57,17 @@ export interface IncomingHooksTable {
   last_used_at: number | null;
 }
 
+export interface AuditLogTable {
+  id: string;
+  workspace_id: string;
+  actor_user_id: string | null;
+  token_id: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  created_at: number;
+}
+
 export interface RefreshTokensTable {
   token_hash: string;
   session_id: string;
@@ -81,6 +92,7 @@ export interface AccountsDatabase {
   ws_tickets: WsTicketsTable;
   api_tokens: ApiTokensTable;
   incoming_hooks: IncomingHooksTable;
+  audit_log: AuditLogTable;
 }
 
 export interface WorkspacesTable {

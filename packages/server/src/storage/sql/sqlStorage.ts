@@ -1,3 +1,4 @@
+import { SqlAuditStore } from './auditStore.js';
 import { SqlIncomingHookStore } from './incomingHookStore.js';
 import { SqlTokenStore } from './tokenStore.js';
 import fs from 'node:fs/promises';
@@ -36,6 +37,7 @@ export class SqlStorage implements Storage {
   readonly wsTickets: SqlWsTicketStore;
   readonly tokens: SqlTokenStore;
   readonly incomingHooks: SqlIncomingHookStore;
+  readonly audit: SqlAuditStore;
   readonly workspaces: SqlWorkspaceStore;
   readonly channels: SqlChannelStore;
   readonly blocks: SqlBlockStore;
@@ -58,6 +60,7 @@ export class SqlStorage implements Storage {
     this.wsTickets = new SqlWsTicketStore(db);
     this.tokens = new SqlTokenStore(db);
     this.incomingHooks = new SqlIncomingHookStore(db);
+    this.audit = new SqlAuditStore(db);
     this.workspaces = new SqlWorkspaceStore(db);
     this.channels = new SqlChannelStore(db);
     this.blocks = new SqlBlockStore(db);

@@ -45,6 +45,7 @@ export function registerHookRoutes(app: FastifyInstance, ctx: AppContext, limits
     });
     scope.withTypeProvider<TypeBoxTypeProvider>().post('/hooks/:secret', { schema: s.postIncomingHook, config: { auth: 'none', csrf: false } }, async (request, reply) => {
       const hook = await hookBySecret(ctx, request.params.secret);
+      request.auditAs = { workspaceId: hook.workspaceId, actorUserId: hook.botUserId, target: hook.id };
       await enforceLimit(limits, metrics, reply, 'webhook', hook.id);
       return reply.code(201).send(await postThroughHook(ctx, hook, request.body));
     });
