@@ -22,6 +22,24 @@ export type RefusalReason =
   | 'metadata'
   | 'nat64Local';
 
+/** The reason in words, for error messages. */
+export const REASON_LABELS: Readonly<Record<RefusalReason, string>> = {
+  loopback: 'loopback',
+  unspecified: 'unspecified ("this host")',
+  private: 'private-network',
+  linkLocal: 'link-local',
+  carrierGradeNat: 'carrier-grade NAT',
+  uniqueLocal: 'unique-local',
+  siteLocal: 'site-local',
+  multicast: 'multicast',
+  broadcast: 'broadcast',
+  reserved: 'reserved',
+  benchmarking: 'benchmarking',
+  documentation: 'documentation-only',
+  metadata: 'cloud metadata',
+  nat64Local: 'local-use NAT64',
+};
+
 export type AddressVerdict =
   | { allowed: true }
   | {

@@ -1,8 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
 import type net from 'node:net';
 import { freePort } from '../testing/freePort.js';
+import { TEST_TLS_CERT, TEST_TLS_HOST, TEST_TLS_KEY } from './testTls.js';
 import {
   createOutboundClient,
   isOutboundError,
@@ -102,12 +104,23 @@ describe('refused by default', () => {
     assert.equal(peer.hits.length, 0);
   });
 
+  test('the message says how an embedded address was judged', async () => {
+    await rejectsWith(createOutboundClient().request('http://[::ffff:169.254.169.254]/latest/meta-data/'), 'OUTBOUND_REFUSED', (e) => {
+      assert.equal(e.reason, 'metadata');
+      assert.equal(
+        e.message,
+        'Refused to call ::ffff:a9fe:a9fe: it is a cloud metadata address (metadata, as ipv4Mapped of 169.254.169.254); ' +
+          'only hosts or CIDRs listed in OUTBOUND_ALLOWED_HOSTS may be internal',
+      );
+    });
+  });
+
   test('a name that resolves to loopback is refused (localhost, system resolver)', async () => {
     const client = createOutboundClient();
     await rejectsWith(client.request(`http://localhost:${peer.port}/`), 'OUTBOUND_REFUSED', (e) => {
       assert.equal(e.reason, 'loopback');
       assert.equal(e.host, 'localhost');
-      assert.match(e.message, /localhost: resolves to (127\.0\.0\.1|::1), which is a loopback address/);
+      assert.match(e.message, /^Refused to call localhost: it resolves to (127\.0\.0\.1|::1), which is a loopback address \(loopback\)/);
     });
     await rejectsWith(client.request(`http://LocalHost:${peer.port}/`), 'OUTBOUND_REFUSED');
     assert.equal(peer.hits.length, 0);
@@ -344,6 +357,61 @@ describe('redirects, time and size', () => {
     const empty = createOutboundClient({ resolver: async () => [] });
     await rejectsWith(empty.request('http://nowhere.invalid/'), 'OUTBOUND_UNREACHABLE');
   });
+});
+
+describe('https', () => {
+  let server: https.Server;
+  let port: number;
+  const seen: { servername: string | false; host: string | undefined; localAddress: string | undefined }[] = [];
+  before(async () => {
+    server = https.createServer({ cert: TEST_TLS_CERT, key: TEST_TLS_KEY }, (req, res) => {
+      const socket = req.socket as import('node:tls').TLSSocket;
+      seen.push({ servername: (socket as any).servername, host: req.headers.host, localAddress: socket.localAddress });
+      res.end('secure hello');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  test('connects to the pinned address, with SNI and Host as the name, and verifies the certificate', async () => {
+    let calls = 0;
+    const client = createOutboundClient({
+      allowedHosts: ['127.0.0.1/32'],
+      ca: TEST_TLS_CERT,
+      resolver: async () => (calls++ === 0 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '127.0.0.2', family: 4 }]),
+    });
+    const res = await client.request(`https://${TEST_TLS_HOST}:${port}/`);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.toString(), 'secure hello');
+    assert.equal(res.address, '127.0.0.1');
+    assert.equal(calls, 1);
+    assert.deepEqual(seen.at(-1), { servername: TEST_TLS_HOST, host: `${TEST_TLS_HOST}:${port}`, localAddress: '127.0.0.1' });
+  });
+
+  test('a certificate that does not match the name, or is not trusted, is OUTBOUND_UNREACHABLE', async () => {
+    const resolver: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
+    const wrongName = createOutboundClient({ allowedHosts: ['127.0.0.1/32'], ca: TEST_TLS_CERT, resolver });
+    await rejectsWith(wrongName.request(`https://other.test:${port}/`), 'OUTBOUND_UNREACHABLE', (e) => {
+      assert.match(e.message, /ERR_TLS_CERT_ALTNAME_INVALID/);
+    });
+    const untrusted = createOutboundClient({ allowedHosts: ['127.0.0.1/32'], resolver });
+    await rejectsWith(untrusted.request(`https://${TEST_TLS_HOST}:${port}/`), 'OUTBOUND_UNREACHABLE');
+  });
+});
+
+test('a peer that hangs up in the middle of the body is OUTBOUND_UNREACHABLE, not a short body', async () => {
+  const peer = await startPeer((_req, res) => {
+    res.setHeader('content-length', '1000');
+    res.write('only part of it');
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
+  try {
+    const client = createOutboundClient({ allowedHosts: ['127.0.0.1/32'] });
+    await rejectsWith(client.request(`http://127.0.0.1:${peer.port}/`), 'OUTBOUND_UNREACHABLE');
+  } finally {
+    await peer.close();
+  }
 });
 
 test('bad URLs fail with OUTBOUND_BAD_URL before any lookup', async () => {

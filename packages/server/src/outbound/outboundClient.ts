@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import { checkTarget, parseAllowList, type AllowList } from './addressPolicy.js';
+import { checkTarget, parseAllowList, REASON_LABELS, type AllowList } from './addressPolicy.js';
 import { OutboundError } from './errors.js';
 
 export { OutboundError, isOutboundError, type OutboundErrorCode } from './errors.js';
@@ -39,7 +39,13 @@ export interface OutboundClientOptions {
   /** Body bytes read before the request fails with OUTBOUND_TOO_LARGE. */
   maxResponseBytes?: number;
   userAgent?: string;
+  /** Replaces DNS (tests). Default: the system resolver, as every other program on the host sees names. */
   resolver?: Resolver;
+  /**
+   * Extra CA certificates (PEM) trusted for https targets, on top of Node's. Tests use it; an
+   * operator with an internal CA sets NODE_EXTRA_CA_CERTS instead.
+   */
+  ca?: string | Buffer | (string | Buffer)[];
 }
 
 export interface OutboundRequest {
@@ -139,11 +145,12 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
     for (const { address } of addresses) {
       const verdict = checkTarget(allowList, hostname, address);
       if (!verdict.allowed) {
-        const via = verdict.embedded ? ` (${verdict.embedded.via} ${verdict.embedded.ipv4})` : '';
-        const as = address === hostname ? '' : ` resolves to ${address}, which`;
+        const subject = address === hostname ? 'it' : `it resolves to ${address}, which`;
+        const via = verdict.embedded ? `, as ${verdict.embedded.via} of ${verdict.embedded.ipv4}` : '';
         throw new OutboundError(
           'OUTBOUND_REFUSED',
-          `Refused to call ${hostname}:${as} is a ${verdict.reason} address${via}; add it to OUTBOUND_ALLOWED_HOSTS to allow it`,
+          `Refused to call ${hostname}: ${subject} is a ${REASON_LABELS[verdict.reason]} address (${verdict.reason}${via}); ` +
+            'only hosts or CIDRs listed in OUTBOUND_ALLOWED_HOSTS may be internal',
           { host: hostname, address, reason: verdict.reason },
         );
       }
@@ -172,10 +179,13 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
       signal: deadline,
       // TLS checks the certificate against the name, not the address we connect to.
       ...(url.protocol === 'https:' && net.isIP(hostname) === 0 ? { servername: hostname } : {}),
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
     };
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise<OutboundResponse>((resolvePromise, reject) => {
       const req = transport.request(requestOptions, (res) => {
+        // Read now: once the response is done the socket is gone.
+        const connectedTo = res.socket?.remoteAddress ?? addresses[0]!.address;
         const declared = Number(res.headers['content-length']);
         if (Number.isFinite(declared) && declared > maxBytes) {
           reject(tooLarge(hostname, maxBytes));
@@ -202,12 +212,16 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
             headers: res.headers,
             body: Buffer.concat(chunks),
             url: url.href,
-            address: req.socket?.remoteAddress ?? addresses[0]!.address,
+            address: connectedTo,
             redirect,
             location,
           });
         });
         res.on('error', (cause) => reject(failure(cause, hostname, deadline)));
+        // A peer that hangs up mid-body: no 'end', and not always an 'error' either.
+        res.on('close', () => {
+          if (!res.complete) reject(failure(new Error('the connection closed before the response was complete'), hostname, deadline));
+        });
       });
       req.on('error', (cause) => reject(failure(cause, hostname, deadline)));
       req.end(body);
