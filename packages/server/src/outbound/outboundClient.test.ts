@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { freePort } from '../testing/freePort.js';
 import { TEST_TLS_CERT, TEST_TLS_HOST, TEST_TLS_KEY } from './testTls.js';
 import {
@@ -365,8 +366,8 @@ describe('https', () => {
   const seen: { servername: string | false; host: string | undefined; localAddress: string | undefined }[] = [];
   before(async () => {
     server = https.createServer({ cert: TEST_TLS_CERT, key: TEST_TLS_KEY }, (req, res) => {
-      const socket = req.socket as import('node:tls').TLSSocket;
-      seen.push({ servername: (socket as any).servername, host: req.headers.host, localAddress: socket.localAddress });
+      const socket = req.socket as TLSSocket & { servername?: string | false };
+      seen.push({ servername: socket.servername ?? false, host: req.headers.host, localAddress: socket.localAddress });
       res.end('secure hello');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
