@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { loadConfig, ConfigError } from '../config/env.js';
 import {
   allowedHostProblem,
@@ -157,5 +158,47 @@ test('OUTBOUND_ALLOWED_HOSTS is empty by default, read as a list, and validated 
   assert.throws(
     () => loadConfig({ OUTBOUND_ALLOWED_HOSTS: 'ok.example,10.0.0.0/99' }),
     (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.startsWith('OUTBOUND_ALLOWED_HOSTS: "10.0.0.0/99"')),
+  );
+});
+
+const octets = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255));
+const hex = (a: number, b: number) => ((a << 8) | b).toString(16);
+
+test('property: an IPv4 address and its IPv6 embeddings get the same verdict', () => {
+  fc.assert(
+    fc.property(octets, ([a, b, c, d]) => {
+      const v4 = classifyAddress(`${a}.${b}.${c}.${d}`);
+      const reason = v4.allowed ? 'allowed' : v4.reason;
+      for (const form of [`::ffff:${a}.${b}.${c}.${d}`, `::ffff:${hex(a, b)}:${hex(c, d)}`, `64:ff9b::${hex(a, b)}:${hex(c, d)}`, `2002:${hex(a, b)}:${hex(c, d)}::1`]) {
+        const v6 = classifyAddress(form);
+        assert.equal(v6.allowed ? 'allowed' : v6.reason, reason, form);
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('property: every address in the refused IPv4 ranges is refused', () => {
+  const inRange = (base: [number, number, number, number], bits: number) =>
+    fc.nat(2 ** (32 - bits) - 1).map((offset) => {
+      const n = ((((base[0] << 24) | (base[1] << 16) | (base[2] << 8) | base[3]) >>> 0) + offset) >>> 0;
+      return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+    });
+  const ranges: [[number, number, number, number], number][] = [
+    [[127, 0, 0, 0], 8],
+    [[10, 0, 0, 0], 8],
+    [[172, 16, 0, 0], 12],
+    [[192, 168, 0, 0], 16],
+    [[169, 254, 0, 0], 16],
+    [[100, 64, 0, 0], 10],
+    [[0, 0, 0, 0], 8],
+    [[224, 0, 0, 0], 4],
+    [[240, 0, 0, 0], 4],
+  ];
+  fc.assert(
+    fc.property(fc.oneof(...ranges.map(([base, bits]) => inRange(base, bits))), (address) => {
+      assert.equal(classifyAddress(address).allowed, false, address);
+    }),
+    { numRuns: 2000 },
   );
 });

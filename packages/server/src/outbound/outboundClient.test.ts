@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
@@ -102,6 +103,26 @@ describe('refused by default', () => {
         assert.match(e.message, /OUTBOUND_ALLOWED_HOSTS/);
       });
     }
+    assert.equal(peer.hits.length, 0);
+  });
+
+  test('property: any loopback address, spelled as one integer, in hex or IPv4-mapped, is refused before any connection', async () => {
+    const client = createOutboundClient({
+      resolver: async () => {
+        throw new Error('a literal address must not be resolved');
+      },
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.nat(2 ** 24 - 1), fc.constantFrom('int', 'hex', 'mapped'), async (low, form) => {
+        const n = (0x7f000000 + low) >>> 0;
+        const host =
+          form === 'int' ? String(n) : form === 'hex' ? `0x${n.toString(16)}` : `[::ffff:${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}]`;
+        await rejectsWith(client.request(`http://${host}:${peer.port}/`), 'OUTBOUND_REFUSED', (e) => {
+          assert.equal(e.reason, 'loopback');
+        });
+      }),
+      { numRuns: 300 },
+    );
     assert.equal(peer.hits.length, 0);
   });
 
