@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import Type, { type TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { FileLimits, RealtimeLimits } from '@relaydesk/protocol';
+import { allowedHostProblem } from '../outbound/addressPolicy.js';
 
 /**
  * Every setting, as it arrives from the environment (strings). Defaults that depend on other
@@ -51,6 +52,8 @@ export const EnvSchema = Type.Object({
   UPLOAD_MAX_BYTES: Type.Integer({ minimum: 1, default: FileLimits.uploadMaxBytes }),
   /** Comma-separated MIME types (detected from content) that may be uploaded; empty = the default list. */
   UPLOAD_ALLOWED_TYPES: Type.String({ default: '' }),
+  /** Comma-separated hosts or CIDRs the outbound client may call although they are internal (loopback, private ...). */
+  OUTBOUND_ALLOWED_HOSTS: Type.String({ default: '' }),
 });
 export type Env = Type.Static<typeof EnvSchema>;
 
@@ -93,6 +96,8 @@ export interface Config {
   uploadMaxBytes: number;
   /** Empty: the default allowed list (files/typePolicy.ts). */
   uploadAllowedTypes: string[];
+  /** The only exceptions to the outbound client's refusal of internal targets (outbound/addressPolicy.ts). */
+  outboundAllowedHosts: string[];
 }
 
 export class ConfigError extends Error {
@@ -153,6 +158,10 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       if (!isOrigin(origin)) problems.push(`${key}: "${origin}" is not an origin like https://chat.example.com`);
     }
   }
+  for (const entry of list(env.OUTBOUND_ALLOWED_HOSTS ?? '')) {
+    const problem = allowedHostProblem(entry);
+    if (problem) problems.push(`OUTBOUND_ALLOWED_HOSTS: ${problem}`);
+  }
   // Checked even when other values are wrong, so one start-up attempt reports everything.
   if (production) {
     if (jwtSecret === DEV_JWT_SECRET) problems.push('JWT_SECRET: must be set to a secret of your own in production');
@@ -198,5 +207,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     sseHeartbeatMs: env.SSE_HEARTBEAT_MS,
     uploadMaxBytes: env.UPLOAD_MAX_BYTES,
     uploadAllowedTypes: list(env.UPLOAD_ALLOWED_TYPES),
+    outboundAllowedHosts: list(env.OUTBOUND_ALLOWED_HOSTS),
   };
 }
