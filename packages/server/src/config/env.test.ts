@@ -24,7 +24,7 @@ describe('configuration', () => {
     assert.deepEqual(config.corsOrigins, []);
     assert.equal(config.seedDemo, true);
     assert.equal(config.cookieSecure, false);
-    assert.deepEqual(config.rateLimits, { loginPerMin: 5, apiPerMin: 200, anonPerMin: 100 });
+    assert.deepEqual(config.rateLimits, { loginPerMin: 5, apiPerMin: 200, anonPerMin: 100, webhookPerMin: 60 });
   });
 
   it('reads the documented variables', () => {

@@ -27,7 +27,7 @@ export interface RealtimeBackend {
   close(): Promise<void>;
 }
 
-/** How often a node says it is alive; a node silent for the presence grace period (at least 3 beats) is dead. */
+/** How often a node says it is alive; a node silent for the presence grace period plus a beat (at least 3 beats) is dead. */
 const HEARTBEAT_MS = 1000;
 
 /** In process for one node; through Redis when REDIS_URL is set (PRODUCT.md, "Scale-out"). */
@@ -46,7 +46,10 @@ export function realtimeBackend(config: Config, redis: Redis | undefined, regist
     };
   }
   const heartbeatMs = Math.min(HEARTBEAT_MS, Math.max(100, Math.floor(config.presenceGraceMs / 3)));
-  const nodes = new NodeRegistry(redis, { nodeId: config.nodeId, heartbeatMs, deadAfterMs: Math.max(config.presenceGraceMs, heartbeatMs * 3) }, logger);
+  // Silent for a whole grace period counted from its death, not from its last beat (up to one
+  // beat earlier): a crashed node's users go offline no sooner than a closed tab's would.
+  const deadAfterMs = Math.max(config.presenceGraceMs + heartbeatMs, heartbeatMs * 3);
+  const nodes = new NodeRegistry(redis, { nodeId: config.nodeId, heartbeatMs, deadAfterMs }, logger);
   const bus = new RedisBus(redis, config.nodeId, registry, logger);
   const messages = new RedisMessageCounter(redis);
   return {
