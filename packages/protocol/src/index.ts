@@ -9,3 +9,4 @@ export * from './search.js';
 export * from './realtime.js';
 export * from './tokens.js';
 export * from './hooks.js';
+export * from './outgoingHooks.js';

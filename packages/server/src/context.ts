@@ -42,6 +42,8 @@ export interface AppContext {
     connections(userIds: string[]): Promise<number>;
     messagesLastMinute(workspaceId: string): Promise<number>;
   };
+  /** Tells the outgoing-webhook queue that something may be due (a message was sent, a redelivery asked for). */
+  webhookQueue: { poke(): void };
   /** Set on SIGTERM: /ready answers 503 so the balancer stops sending new clients, while the node still serves. */
   lifecycle: { draining: boolean };
   /** Where uploaded file bytes live. */

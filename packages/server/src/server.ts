@@ -15,6 +15,9 @@ import path from 'node:path';
 import { FileLimits } from '@relaydesk/protocol';
 import { LocalDiskBlobStore } from './files/blobStore.js';
 import { sweepUnattached } from './actions/fileUploader.js';
+import { WebhookDispatcher } from './integrations/webhookDispatcher.js';
+import { createOutboundClient } from './outbound/outboundClient.js';
+import { SecretSealer } from './auth/webhookSigning.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -42,6 +45,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const redis = config.redisUrl ? connectRedis(config.redisUrl) : undefined;
   let app: FastifyInstance;
   let ctx: AppContext;
+  let dispatcher: WebhookDispatcher | undefined;
   // Before the app is built: the real-time backend clears this node's old state in Redis first.
   const redisReady = redis ? await waitForRedis(redis) : true;
   try {
@@ -51,6 +55,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     storage.onFault = (message, err) => app.log.warn({ err }, message);
     if (!redisReady) app.log.warn('Redis is not answering yet; /ready reports it until it does');
     if (config.seedDemo && (await seedDemo(ctx))) app.log.info('seeded demo data');
+    dispatcher = new WebhookDispatcher(ctx, createOutboundClient({ allowedHosts: config.outboundAllowedHosts, userAgent: 'RelayDesk-Webhooks/1' }), new SecretSealer(config.jwtSecret));
+    ctx.webhookQueue.poke = () => dispatcher?.poke();
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     redis?.disconnect();
@@ -73,6 +79,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   });
   app.server.on('request', (request: IncomingMessage) => unused.delete(request.socket as Socket));
   app.server.on('upgrade', (request: IncomingMessage) => unused.delete(request.socket as Socket));
+  dispatcher?.start();
   const sweep = setInterval(() => {
     sweepUnattached(ctx, FileLimits.unattachedTtlMs).catch((err) => app.log.warn({ err }, 'sweeping unattached uploads failed'));
   }, 10 * 60_000);
@@ -88,6 +95,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         for (const socket of unused) socket.destroy();
       }, 50);
       try {
+        await dispatcher?.stop();
         await app.close();
       } finally {
         clearInterval(sweeper);

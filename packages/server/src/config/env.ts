@@ -37,6 +37,10 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_ANON_PER_MIN: Type.Integer({ minimum: 1, default: 100 }),
   /** Posts per minute through one incoming webhook. */
   WEBHOOK_RATE_PER_MIN: Type.Integer({ minimum: 1, default: 60 }),
+  /** An outgoing webhook's first retry waits this long; each next one doubles (with jitter). */
+  WEBHOOK_RETRY_BASE_MS: Type.Integer({ minimum: 1, default: 5000 }),
+  /** Attempts per delivery before it is given up (the first included). */
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 30, default: 10 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   /** On SIGTERM, how long /ready answers 503 while the node still serves, so the balancer stops sending it new clients first. */
   DRAIN_DELAY_MS: Type.Integer({ minimum: 0, default: 2000 }),
@@ -80,6 +84,8 @@ export interface Config {
   rateLimits: { loginPerMin: number; apiPerMin: number; anonPerMin: number; webhookPerMin: number };
   shutdownGraceMs: number;
   drainDelayMs: number;
+  webhookRetryBaseMs: number;
+  webhookMaxAttempts: number;
   nodeId: string;
   passwordHashMemoryKiB: number;
   /** How long after sending an author may edit a message (deletion has no window). */
@@ -197,6 +203,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     drainDelayMs: env.DRAIN_DELAY_MS,
+    webhookRetryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+    webhookMaxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
     nodeId: env.NODE_ID ?? `${os.hostname().replace(/[^A-Za-z0-9._-]/g, '').slice(0, 40) || 'node'}-${randomBytes(4).toString('hex')}`,
     passwordHashMemoryKiB: env.PASSWORD_HASH_MEMORY_KIB,
     editWindowMs: env.MESSAGE_EDIT_WINDOW_SECONDS * 1000,

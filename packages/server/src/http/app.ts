@@ -55,7 +55,7 @@ export interface AppOptions {
   webDir?: string;
 }
 
-export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | keyof RealtimeHooks>, options: AppOptions = {}): Promise<BuiltApp> {
+export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | 'webhookQueue' | keyof RealtimeHooks>, options: AppOptions = {}): Promise<BuiltApp> {
   const { config } = ctx;
   const requestTimeoutMs = options.requestTimeoutMs ?? Limits.requestTimeoutMs;
   const headers = securityHeaders(config);
@@ -89,7 +89,12 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | ke
     ...ctx,
     logger,
     lifecycle: { draining: false },
-    publish: (events) => publisher.publish(events),
+    // The server points it at its dispatcher once that exists (server.ts).
+    webhookQueue: { poke: () => undefined },
+    publish: (events) => {
+      publisher.publish(events);
+      if (events.some((e) => e.event.type === 'message.created')) fullCtx.webhookQueue.poke();
+    },
     notifyReadMoved: (userId, channelId, seq) => publisher.readMoved(userId, channelId, seq),
     notifyTyping: (userId, workspaceId, channelId) => publisher.typing(userId, workspaceId, channelId),
     typingDue: (userId, channelId) => publisher.typingDue(userId, channelId),

@@ -49,6 +49,7 @@ function inputOf(operationId: string, w: World): RequestOptions & { query?: stri
     createBot: { username: 'intruder_bot' },
     createBotToken: { name: 'intruder', scopes: ['read'] },
     createIncomingHook: { name: 'intruder' },
+    createOutgoingHook: { name: 'intruder', url: 'https://hooks.invalid/x' },
   };
   const queries: Record<string, string> = { searchMessages: '?q=hello', listChannelEvents: '?after=0' };
   if (operationId === 'uploadFile') return { form: textFile('intruder') };
@@ -67,6 +68,7 @@ const hidden = (w: World, channel: 'private' | 'dm') => ({
   tokenId: w.ownerTokenId,
   botId: w.botId,
   hookId: w.hookId,
+  deliveryId: 'msg_no_such_delivery',
   emoji: '👍',
 });
 
@@ -93,6 +95,11 @@ const ADMIN_OPERATIONS = [
   'listIncomingHooks',
   'rotateIncomingHook',
   'deleteIncomingHook',
+  'createOutgoingHook',
+  'listOutgoingHooks',
+  'deleteOutgoingHook',
+  'listDeliveries',
+  'redeliver',
 ];
 
 /** What a blocked user may no longer do towards the blocker (policies/blocks.ts: sends, edits, reactions, pins, typing, new conversations). */
@@ -154,7 +161,7 @@ function cellsOf(kind: Kind, o: Operation, w: World): Cell[] | string {
       return [
         cell(
           w.member,
-          { workspaceId: w.workspaceA, channelId: w.publicChannel, messageId: w.publicMessage, userId: w.friend.id, inviteId: w.inviteId, botId: w.botId, tokenId: w.botTokenId, hookId: w.hookId },
+          { workspaceId: w.workspaceA, channelId: w.publicChannel, messageId: w.publicMessage, userId: w.friend.id, inviteId: w.inviteId, botId: w.botId, tokenId: w.botTokenId, hookId: w.hookId, deliveryId: 'msg_no_such_delivery' },
           403,
           'resources of the workspace it can see',
         ),

@@ -230,7 +230,7 @@ describe('property fuzz over the API document and the socket protocol (sqlite)',
     await server.close();
   });
 
-  const target = (w: World) => ({ workspaceId: w.workspaceA, channelId: w.publicChannel, messageId: w.publicMessage, fileId: w.publicFile, userId: w.friend.id, inviteId: w.inviteId, id: w.ownerSessionId, botId: w.botId, tokenId: w.botTokenId, hookId: w.hookId, secret: w.hookSecret, emoji: '👍' });
+  const target = (w: World) => ({ workspaceId: w.workspaceA, channelId: w.publicChannel, messageId: w.publicMessage, fileId: w.publicFile, userId: w.friend.id, inviteId: w.inviteId, id: w.ownerSessionId, botId: w.botId, tokenId: w.botTokenId, hookId: w.hookId, deliveryId: 'msg_no_such_delivery', secret: w.hookSecret, emoji: '👍' });
 
   it('answers every mutated JSON body with a 2xx or a product 4xx, and a refusal changes nothing', async () => {
     const withBody = operations.filter((o) => o.op.requestBody?.content['application/json']);

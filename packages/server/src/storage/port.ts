@@ -153,6 +153,69 @@ export interface AuditStore {
   list(workspaceId: string, options: { before?: number; limit: number }): Promise<AuditRecord[]>;
 }
 
+export interface OutgoingHookRecord {
+  id: string;
+  workspaceId: string;
+  channelId: string;
+  botUserId: string;
+  name: string;
+  url: string;
+  triggerWords: string[];
+  /** The signing secret, sealed (auth/sealing.ts). */
+  secretSealed: string;
+  /** How far into the channel's feed messages have been turned into deliveries. */
+  lastSeq: number;
+  createdBy: string;
+  createdAt: number;
+  disabledAt: number | null;
+  disabledReason: string | null;
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+
+export interface DeliveryRecord {
+  id: string;
+  hookId: string;
+  messageId: string;
+  payload: string;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: number | null;
+  createdAt: number;
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  attempt: number;
+  at: number;
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface OutgoingHookStore {
+  create(hook: OutgoingHookRecord): Promise<void>;
+  findById(id: string): Promise<OutgoingHookRecord | undefined>;
+  listForChannel(channelId: string): Promise<OutgoingHookRecord[]>;
+  /** Every hook that is not disabled, on every channel. */
+  listActive(): Promise<OutgoingHookRecord[]>;
+  delete(id: string): Promise<boolean>;
+  disable(id: string, now: number, reason: string): Promise<void>;
+  /**
+   * Stores `deliveries` and moves the hook's cursor from `fromSeq` to `toSeq`, together; false
+   * (and nothing stored) when the cursor was not at `fromSeq` (another node got there first).
+   */
+  advance(hookId: string, fromSeq: number, toSeq: number, deliveries: DeliveryRecord[]): Promise<boolean>;
+  /** Pending deliveries due by `now`, each leased to the caller until `now + leaseMs` (no other node takes it meanwhile). */
+  claimDue(now: number, leaseMs: number, limit: number): Promise<DeliveryRecord[]>;
+  /** Logs an attempt and sets what follows it, together. */
+  recordAttempt(attempt: AttemptRecord, next: { state: DeliveryState; nextAttemptAt: number | null }): Promise<void>;
+  listDeliveries(hookId: string, limit: number): Promise<{ delivery: DeliveryRecord; attempts: AttemptRecord[] }[]>;
+  findDelivery(id: string): Promise<DeliveryRecord | undefined>;
+  /** Back to pending, due now, keeping its id (and so its webhook-id). */
+  redeliver(id: string, now: number): Promise<void>;
+}
+
 export interface WsTicketRecord {
   ticketHash: string;
   userId: string;
@@ -177,6 +240,7 @@ export interface Storage {
   readonly tokens: TokenStore;
   readonly incomingHooks: IncomingHookStore;
   readonly audit: AuditStore;
+  readonly outgoingHooks: OutgoingHookStore;
   readonly workspaces: WorkspaceStore;
   readonly channels: ChannelStore;
   readonly blocks: BlockStore;

@@ -87,6 +87,8 @@ export interface World {
   /** An incoming webhook of the public channel, and the secret of its URL. */
   hookId: string;
   hookSecret: string;
+  /** An outgoing webhook of the private channel (where no cell posts: its queue stays still), to a target that never answers. */
+  outgoingHookId: string;
 }
 
 const textFile = (text: string) => {
@@ -122,6 +124,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
   const botId = ok(await o.post(`/api/v1/workspaces/${workspaceA}/bots`, { username: `bot_${owner!.id.slice(0, 8)}` }), 201).id as string;
   const botTokenId = ok(await o.post(`/api/v1/workspaces/${workspaceA}/bots/${botId}/tokens`, { name: 'world', scopes: ['read'] }), 201).id as string;
   const hook = ok(await o.post(`/api/v1/channels/${publicChannel}/incoming-hooks`, { name: 'world' }), 201);
+  const outgoing = ok(await o.post(`/api/v1/channels/${privateChannel}/outgoing-hooks`, { name: 'world', url: 'https://hooks.invalid/in' }), 201);
   // Settled: SQLite's search index catches up on a timer, which must not look like a cell's change.
   await (server.storage.search as unknown as { indexPending?: () => Promise<void> }).indexPending?.();
   return {
@@ -151,6 +154,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
     botTokenId,
     hookId: hook.id as string,
     hookSecret: new URL(hook.url as string).pathname.split('/').pop()!,
+    outgoingHookId: outgoing.id as string,
   };
 }
 

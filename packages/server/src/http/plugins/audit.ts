@@ -30,6 +30,9 @@ const AUDITED: Record<string, { action: string; target?: string }> = {
   rotateIncomingHook: { action: 'incoming_hook.rotated', target: 'hookId' },
   deleteIncomingHook: { action: 'incoming_hook.deleted', target: 'hookId' },
   postIncomingHook: { action: 'incoming_hook.posted' },
+  createOutgoingHook: { action: 'outgoing_hook.created', target: 'channelId' },
+  deleteOutgoingHook: { action: 'outgoing_hook.deleted', target: 'hookId' },
+  redeliver: { action: 'outgoing_hook.redelivered', target: 'deliveryId' },
 };
 
 /**

@@ -68,6 +68,42 @@ export interface AuditLogTable {
   created_at: number;
 }
 
+export interface OutgoingHooksTable {
+  id: string;
+  workspace_id: string;
+  channel_id: string;
+  bot_user_id: string;
+  name: string;
+  url: string;
+  trigger_words: string;
+  secret_sealed: string;
+  last_seq: number;
+  created_by: string;
+  created_at: number;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  hook_id: string;
+  message_id: string;
+  payload: string;
+  state: string;
+  attempts: Generated<number>;
+  next_attempt_at: number | null;
+  created_at: number;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  at: number;
+  status: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
 export interface RefreshTokensTable {
   token_hash: string;
   session_id: string;
@@ -93,6 +129,9 @@ export interface AccountsDatabase {
   api_tokens: ApiTokensTable;
   incoming_hooks: IncomingHooksTable;
   audit_log: AuditLogTable;
+  outgoing_hooks: OutgoingHooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export interface WorkspacesTable {

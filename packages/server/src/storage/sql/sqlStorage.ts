@@ -1,3 +1,4 @@
+import { SqlOutgoingHookStore } from './outgoingHookStore.js';
 import { SqlAuditStore } from './auditStore.js';
 import { SqlIncomingHookStore } from './incomingHookStore.js';
 import { SqlTokenStore } from './tokenStore.js';
@@ -38,6 +39,7 @@ export class SqlStorage implements Storage {
   readonly tokens: SqlTokenStore;
   readonly incomingHooks: SqlIncomingHookStore;
   readonly audit: SqlAuditStore;
+  readonly outgoingHooks: SqlOutgoingHookStore;
   readonly workspaces: SqlWorkspaceStore;
   readonly channels: SqlChannelStore;
   readonly blocks: SqlBlockStore;
@@ -61,6 +63,7 @@ export class SqlStorage implements Storage {
     this.tokens = new SqlTokenStore(db);
     this.incomingHooks = new SqlIncomingHookStore(db);
     this.audit = new SqlAuditStore(db);
+    this.outgoingHooks = new SqlOutgoingHookStore(db);
     this.workspaces = new SqlWorkspaceStore(db);
     this.channels = new SqlChannelStore(db);
     this.blocks = new SqlBlockStore(db);

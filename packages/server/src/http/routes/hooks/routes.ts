@@ -8,6 +8,7 @@ import { principalOf } from '../../plugins/authentication.js';
 import { enforceLimit } from '../../plugins/rateLimit.js';
 import { createIncomingHook, deleteIncomingHook, hookBySecret, listIncomingHooks, postThroughHook, rotateIncomingHook } from '../../../actions/incomingHooks.js';
 import { emptyBodyAsObject } from '../../emptyBody.js';
+import { createOutgoingHook, deleteOutgoingHook, listDeliveries, listOutgoingHooks, redeliver } from '../../../actions/outgoingHooks.js';
 import { hookSchemas as s } from './schemas.js';
 
 const auth = { auth: 'required' as const };
@@ -31,6 +32,28 @@ export function registerHookRoutes(app: FastifyInstance, ctx: AppContext, limits
     await deleteIncomingHook(ctx, me(request), request.params.channelId, request.params.hookId);
     return reply.code(204).send();
   });
+
+  r.post('/api/v1/channels/:channelId/outgoing-hooks', { schema: s.createOutgoingHook, config: auth }, async (request, reply) =>
+    reply.code(201).send(await createOutgoingHook(ctx, me(request), request.params.channelId, request.body)),
+  );
+  r.get('/api/v1/channels/:channelId/outgoing-hooks', { schema: s.listOutgoingHooks, config: auth }, async (request) => ({
+    hooks: await listOutgoingHooks(ctx, me(request), request.params.channelId),
+  }));
+  r.delete('/api/v1/channels/:channelId/outgoing-hooks/:hookId', { schema: s.deleteOutgoingHook, config: auth }, async (request, reply) => {
+    await deleteOutgoingHook(ctx, me(request), request.params.channelId, request.params.hookId);
+    return reply.code(204).send();
+  });
+  r.get('/api/v1/channels/:channelId/outgoing-hooks/:hookId/deliveries', { schema: s.listDeliveries, config: auth }, async (request) => ({
+    deliveries: await listDeliveries(ctx, me(request), request.params.channelId, request.params.hookId),
+  }));
+  r.post(
+    '/api/v1/channels/:channelId/outgoing-hooks/:hookId/deliveries/:deliveryId/redeliver',
+    { schema: s.redeliver, config: auth, preValidation: emptyBodyAsObject },
+    async (request, reply) => {
+      await redeliver(ctx, me(request), request.params.channelId, request.params.hookId, request.params.deliveryId);
+      return reply.code(204).send();
+    },
+  );
 
   // Its own scope: the form encoding (`payload=<json>`) Slack and Mattermost senders use is parsed here only.
   app.register(async (scope) => {

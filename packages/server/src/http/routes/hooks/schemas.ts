@@ -1,9 +1,25 @@
 import Type from 'typebox';
-import { ChannelParams, CreateIncomingHookRequest, IncomingHookList, IncomingHookPayload, IncomingHookWithUrl, Message } from '@relaydesk/protocol';
+import {
+  ChannelParams,
+  CreateIncomingHookRequest,
+  CreateOutgoingHookRequest,
+  CreatedOutgoingHook,
+  DeliveryList,
+  IncomingHookList,
+  IncomingHookPayload,
+  IncomingHookWithUrl,
+  Message,
+  OutgoingHookList,
+} from '@relaydesk/protocol';
 import { noContent, operations } from '../../openapiResponses.js';
 
 const tags = ['hooks'];
 const HookParams = Type.Object({ channelId: Type.String({ minLength: 1, maxLength: 64 }), hookId: Type.String({ minLength: 1, maxLength: 64 }) });
+const DeliveryParams = Type.Object({
+  channelId: Type.String({ minLength: 1, maxLength: 64 }),
+  hookId: Type.String({ minLength: 1, maxLength: 64 }),
+  deliveryId: Type.String({ minLength: 1, maxLength: 64 }),
+});
 const SecretParams = Type.Object({ secret: Type.String({ minLength: 1, maxLength: 128 }) });
 
 /** Incoming webhooks as the API document describes them; routes.ts validates with the same objects. */
@@ -25,6 +41,34 @@ export const hookSchemas = operations({
     response: { 200: IncomingHookWithUrl },
   },
   deleteIncomingHook: { tags, summary: 'Delete an incoming webhook', description: 'Its URL stops working; what it posted stays.', params: HookParams, response: noContent },
+  createOutgoingHook: {
+    tags,
+    summary: 'Create an outgoing webhook',
+    description:
+      "The channel's creator or a workspace admin. Each new message (or each one whose first word is a trigger word) is POSTed to `url`, " +
+      'signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`) with the `secret` shown only now. ' +
+      'Retried with exponential backoff on failure; 410 disables the hook; a JSON `{ "text" }` answer is posted back as a thread reply.',
+    params: ChannelParams,
+    body: CreateOutgoingHookRequest,
+    response: { 201: CreatedOutgoingHook },
+  },
+  listOutgoingHooks: { tags, summary: "List a channel's outgoing webhooks", description: 'Without their secrets.', params: ChannelParams, response: { 200: OutgoingHookList } },
+  deleteOutgoingHook: { tags, summary: 'Delete an outgoing webhook', description: 'Nothing more is delivered; pending deliveries are dropped.', params: HookParams, response: noContent },
+  listDeliveries: {
+    tags,
+    summary: "An outgoing webhook's delivery log",
+    description: 'The last 100 deliveries, newest first, each attempt with the status or error.',
+    params: HookParams,
+    response: { 200: DeliveryList },
+  },
+  redeliver: {
+    tags,
+    summary: 'Redeliver',
+    description: 'Sends the delivery again now, with the same webhook-id; 409 when the hook is disabled.',
+    params: DeliveryParams,
+    response: noContent,
+    errorStatuses: [409],
+  },
   postIncomingHook: {
     tags,
     summary: 'Post through an incoming webhook',

@@ -9,6 +9,7 @@ import * as m0007 from './0007_deleted_content.js';
 import * as m0008 from './0008_api_tokens.js';
 import * as m0009 from './0009_incoming_hooks.js';
 import * as m0010 from './0010_audit_log.js';
+import * as m0011 from './0011_outgoing_hooks.js';
 
 /**
  * Migrations ship inside the build (no directory scanning at run time). Names sort in the order
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0008_api_tokens': m0008,
   '0009_incoming_hooks': m0009,
   '0010_audit_log': m0010,
+  '0011_outgoing_hooks': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {
