@@ -10,3 +10,4 @@ export * from './realtime.js';
 export * from './tokens.js';
 export * from './hooks.js';
 export * from './outgoingHooks.js';
+export * from './appEvents.js';

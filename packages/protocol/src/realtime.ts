@@ -1,3 +1,4 @@
+import { AppEvent, AppEventLimits, AppEventTopic } from './appEvents.js';
 import Type from 'typebox';
 import { Id, Seq } from './scalars.js';
 import { FileLimits } from './files.js';
@@ -103,6 +104,20 @@ export const ClientFrame = Type.Union([
   Type.Object({ type: Type.Literal('ping'), ref: Ref }, { additionalProperties: false }),
   /** This connection's status (a new connection is `active`); answered with `ack`. */
   Type.Object({ type: Type.Literal('presence'), ref: Ref, status: ConnectionStatus }, { additionalProperties: false }),
+  /**
+   * Follow app-event topics of a workspace, each from the last seq the client has (0: from the
+   * start): the server replays what came after from storage (`subscribed` ends each replay), then
+   * delivers live, every event once, in seq order — the channels' resume promise, per topic.
+   */
+  Type.Object(
+    {
+      type: Type.Literal('subscribe'),
+      ref: Ref,
+      workspaceId: Id,
+      topics: Type.Record(AppEventTopic, Seq, { minProperties: 1, maxProperties: AppEventLimits.subscriptionsMax }),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 export type ClientFrame = Type.Static<typeof ClientFrame>;
 
@@ -133,5 +148,9 @@ export const ServerFrame = Type.Union([
   Type.Object({ type: Type.Literal('presence'), userId: Type.String(), status: PresenceStatus }),
   /** Another member's read marker moved in a channel of at most `MessageLimits.receiptsMaxMembers` members. */
   Type.Object({ type: Type.Literal('receipt'), channelId: Type.String(), userId: Type.String(), lastReadSeq: Type.Integer() }),
+  /** An app event of a subscribed topic, in seq order per topic, each exactly once. */
+  Type.Object({ type: Type.Literal('app_event'), event: AppEvent }),
+  /** The replay of a subscribed topic is complete up to `lastSeq`; live events follow. */
+  Type.Object({ type: Type.Literal('subscribed'), workspaceId: Type.String(), topic: Type.String(), lastSeq: Type.Integer() }),
 ]);
 export type ServerFrame = Type.Static<typeof ServerFrame>;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import type { Config } from './config/env.js';
-import type { Storage } from './storage/port.js';
+import type { AppEventRecord, Storage } from './storage/port.js';
 import type { Clock } from './clock.js';
 import type { PasswordHasher } from './auth/passwords.js';
 import type { AccessTokens } from './auth/accessTokens.js';
@@ -14,7 +14,7 @@ import type { BlobStore } from './files/blobStore.js';
 export type ChangePublisher = (events: StoredChannelEvent[]) => void;
 
 /** The real-time gateway's side of the context: wired by `buildApp` once the gateway exists. */
-export type RealtimeHooks = Pick<AppContext, 'publish' | 'notifyReadMoved' | 'notifyTyping' | 'typingDue' | 'notifyWorkspaceMembership' | 'revokeLiveAccess' | 'presence' | 'liveActivity'>;
+export type RealtimeHooks = Pick<AppContext, 'publish' | 'publishAppEvent' | 'notifyReadMoved' | 'notifyTyping' | 'typingDue' | 'notifyWorkspaceMembership' | 'revokeLiveAccess' | 'presence' | 'liveActivity'>;
 
 /** Everything an action may touch, built once at start-up and passed down explicitly. */
 export interface AppContext {
@@ -25,6 +25,8 @@ export interface AppContext {
   accessTokens: AccessTokens;
   logger: Logger;
   publish: ChangePublisher;
+  /** A committed app event: to the connections subscribed to its topic, on every node. */
+  publishAppEvent: (event: AppEventRecord) => void;
   /** Ephemeral: tells the user's live connections their read marker in a channel moved (and small channels' members, as a receipt). */
   notifyReadMoved: (userId: string, channelId: string, lastReadSeq: number) => void;
   /** Ephemeral: an (authorized) member is typing in a channel. */

@@ -58,6 +58,20 @@ describe('two nodes on one PostgreSQL and one Redis', () => {
     await onB.close();
   });
 
+  it('app events published on one node reach subscribers on the other, in order', async () => {
+    const [bob] = team.members;
+    const onB = await TestSocket.live(bob!.client, {}, { baseUrl: b.url });
+    await onB.request({ type: 'subscribe', ref: 'sub', workspaceId: team.workspaceId, topics: { checkins: 0 } });
+    await onB.next('subscribed');
+    for (let i = 1; i <= 5; i++) {
+      const res = await team.owner.client.post(`/api/v1/workspaces/${team.workspaceId}/app-events`, { topic: 'checkins', type: 'in', data: { i } }, { headers: { 'idempotency-key': `two-nodes-${i}` } });
+      assert.equal(res.status, 201, res.text);
+    }
+    await onB.waitForCount((f) => f.type === 'app_event', 5, { timeoutMs: 5000 });
+    assert.deepEqual(onB.ofType('app_event').map((f) => f.event.seq), [1, 2, 3, 4, 5]);
+    await onB.close();
+  });
+
   it('presence crosses nodes, and a move to the other node within the grace period does not flap', async () => {
     const carol = await newWorkspaceMember(a, team);
     const watcher = await TestSocket.live(team.owner.client, {}, { baseUrl: b.url });

@@ -27,6 +27,7 @@ import { registerMeRoutes } from './routes/me/routes.js';
 import { registerTokenRoutes } from './routes/tokens/routes.js';
 import { registerHookRoutes } from './routes/hooks/routes.js';
 import { registerAuditRoutes } from './routes/audit/routes.js';
+import { registerAppEventRoutes } from './routes/appEvents/routes.js';
 import { registerAuditLog } from './plugins/audit.js';
 import { registerOpenApi } from './openapi.js';
 import { registerWebApp } from './webApp.js';
@@ -95,6 +96,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | 'w
       publisher.publish(events);
       if (events.some((e) => e.event.type === 'message.created')) fullCtx.webhookQueue.poke();
     },
+    publishAppEvent: (record) => publisher.appEvent(record),
     notifyReadMoved: (userId, channelId, seq) => publisher.readMoved(userId, channelId, seq),
     notifyTyping: (userId, workspaceId, channelId) => publisher.typing(userId, workspaceId, channelId),
     typingDue: (userId, channelId) => publisher.typingDue(userId, channelId),
@@ -145,6 +147,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | 'w
   registerTokenRoutes(app, fullCtx);
   registerHookRoutes(app, fullCtx, limits, metrics);
   registerAuditRoutes(app, fullCtx);
+  registerAppEventRoutes(app, fullCtx);
   registerRealtimeRoutes(app, fullCtx, gateway);
   await registerFileRoutes(app, fullCtx);
   await registerWebApp(app, { webDir: options.webDir, production: config.production });

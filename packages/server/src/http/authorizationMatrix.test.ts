@@ -50,8 +50,9 @@ function inputOf(operationId: string, w: World): RequestOptions & { query?: stri
     createBotToken: { name: 'intruder', scopes: ['read'] },
     createIncomingHook: { name: 'intruder' },
     createOutgoingHook: { name: 'intruder', url: 'https://hooks.invalid/x' },
+    publishAppEvent: { topic: 'checkins', type: 'intruder', data: {} },
   };
-  const queries: Record<string, string> = { searchMessages: '?q=hello', listChannelEvents: '?after=0' };
+  const queries: Record<string, string> = { searchMessages: '?q=hello', listChannelEvents: '?after=0', listAppEvents: '?topic=checkins' };
   if (operationId === 'uploadFile') return { form: textFile('intruder') };
   return { ...(operationId in bodies ? { body: bodies[operationId] } : {}), query: queries[operationId] ?? '' };
 }
@@ -100,6 +101,8 @@ const ADMIN_OPERATIONS = [
   'deleteOutgoingHook',
   'listDeliveries',
   'redeliver',
+  'publishAppEvent',
+  'readAuditLog',
 ];
 
 /** What a blocked user may no longer do towards the blocker (policies/blocks.ts: sends, edits, reactions, pins, typing, new conversations). */

@@ -11,6 +11,7 @@ const tags = [
   { name: 'files', description: 'Uploads (multipart) and downloads of files, thumbnails and previews.' },
   { name: 'tokens', description: 'Personal access tokens and bots: scoped, expiring, revocable API credentials (`Authorization: Bearer rdp_…` / `rdb_…`).' },
   { name: 'hooks', description: "Incoming webhooks: a secret URL per channel that posts Mattermost/Slack-shaped payloads as the hook's bot." },
+  { name: 'app-events', description: 'Live, durable events a host application pushes onto topics of a workspace (e.g. check-ins), with a gap-free sequence per topic.' },
   { name: 'me', description: "The caller's own state across workspaces: unread counts and blocked users." },
   { name: 'realtime', description: 'The Server-Sent Events fallback of the WebSocket gateway (the socket itself is /ws, see docs/protocol.md).' },
   { name: 'ops', description: 'Liveness, readiness and metrics for operators: unauthenticated, never rate limited.' },

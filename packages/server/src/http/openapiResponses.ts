@@ -15,7 +15,7 @@ declare module 'fastify' {
   }
 }
 
-export type ErrorHttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 429 | 503;
+export type ErrorHttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 422 | 429 | 503;
 
 /** The one error shape (protocol/src/errors.ts), as the shared `ErrorBody` component of the document. */
 export const ErrorBodySchema = Type.Object(
@@ -41,6 +41,7 @@ const errorSummary: Record<ErrorHttpStatus, string> = {
   413: 'The body is too large',
   415: 'The body is not of an accepted type',
   416: 'The requested range is outside the file',
+  422: 'The request cannot be processed as sent (an Idempotency-Key reused with another body)',
   429: 'Too many requests: wait for Retry-After seconds',
   503: 'Temporarily unavailable (storage unreachable or full, shutting down): retry after Retry-After seconds',
 };

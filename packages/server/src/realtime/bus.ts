@@ -5,7 +5,16 @@ import type { OutFrame } from './frames.js';
  * What travels on the bus: a numbered change, an ephemeral notice (typing, read marker, receipt,
  * presence), a workspace membership change, or sessions that lost access.
  */
-export type BusMessage = ChangeMessage | NoticeMessage | WorkspaceMessage | RevocationMessage;
+export type BusMessage = ChangeMessage | NoticeMessage | WorkspaceMessage | RevocationMessage | AppEventMessage;
+
+/** An app event (stored, numbered per topic): like a change, a subscriber that sees a gap fills it from storage. */
+export interface AppEventMessage {
+  kind: 'app';
+  workspaceId: string;
+  topic: string;
+  seq: number;
+  frame: OutFrame;
+}
 
 /** A committed change with its frame, serialized once for every recipient. */
 export interface ChangeMessage {
@@ -89,11 +98,13 @@ export const channelTopic = (workspaceId: string, channelId: string) => `ws:${wo
 export const presenceTopic = (workspaceId: string) => `ws:${workspaceId}:presence`;
 /** The workspace of a presence topic. */
 export const presenceTopicWorkspace = (topic: string) => topic.slice('ws:'.length, -':presence'.length);
+export const appEventTopic = (workspaceId: string, topic: string) => `ws:${workspaceId}:app:${topic}`;
 /** Not namespaced by workspace: it must reach a user's sockets for workspaces joined after they connected. */
 export const userTopic = (userId: string) => `user:${userId}`;
 
-/** Which of the three kinds of topic above `topic` is. */
-export function topicKind(topic: string): 'user' | 'presence' | 'channel' {
+/** Which of the kinds of topic above `topic` is. */
+export function topicKind(topic: string): 'user' | 'presence' | 'channel' | 'app' {
   if (topic.startsWith('user:')) return 'user';
-  return topic.endsWith(':presence') ? 'presence' : 'channel';
+  if (topic.endsWith(':presence')) return 'presence';
+  return topic.includes(':app:') ? 'app' : 'channel';
 }

@@ -11,7 +11,8 @@ type Wire =
   | { k: 'c'; w: string; f: string; at: number }
   | { k: 'n'; f: string; c?: string; u?: string; id?: string }
   | { k: 'w'; w: string; m: boolean }
-  | { k: 'r'; s: RevokedSessions };
+  | { k: 'r'; s: RevokedSessions }
+  | { k: 'a'; w: string; t: string; s: number; f: string };
 
 export function encodeBusMessage(m: BusMessage): string {
   let wire: Wire;
@@ -28,6 +29,9 @@ export function encodeBusMessage(m: BusMessage): string {
       break;
     case 'revoked':
       wire = { k: 'r', s: m.sessions };
+      break;
+    case 'app':
+      wire = { k: 'a', w: m.workspaceId, t: m.topic, s: m.seq, f: m.frame.text };
       break;
   }
   return JSON.stringify(wire);
@@ -46,5 +50,7 @@ export function decodeBusMessage(text: string): BusMessage {
       return { kind: 'workspace', workspaceId: wire.w, member: wire.m };
     case 'r':
       return { kind: 'revoked', sessions: wire.s };
+    case 'a':
+      return { kind: 'app', workspaceId: wire.w, topic: wire.t, seq: wire.s, frame: new OutFrame(wire.f) };
   }
 }

@@ -277,6 +277,9 @@ export class Connection implements Transport {
       case 'presence':
         session.setStatus(f.status);
         return this.ack(f.ref, {});
+      case 'subscribe':
+        await session.subscribeAppEvents(f.workspaceId, f.topics);
+        return this.ack(f.ref, {});
     }
   }
 

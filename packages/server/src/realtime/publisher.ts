@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { MessageLimits, RealtimeLimits, type PresenceStatus, type StoredChannelEvent } from '@relaydesk/protocol';
 import type { AppContext } from '../context.js';
-import { channelTopic, presenceTopic, userTopic, type Bus, type RevokedSessions } from './bus.js';
+import { appEventTopic, channelTopic, presenceTopic, userTopic, type Bus, type RevokedSessions } from './bus.js';
+import { appEventFrame, presentAppEvent } from './appEventFeed.js';
+import type { AppEventRecord } from '../storage/port.js';
 import { eventFrame, frame } from './frames.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceStore } from './presence.js';
@@ -45,6 +47,12 @@ export class Publisher {
         if (event.event.type === 'member.joined') this.bus.publish(userTopic(event.event.userId), message);
       }
     })().catch((err: unknown) => this.ctx.logger.error({ err }, 'publishing events failed'));
+  }
+
+  /** A committed app event, its frame made once for every subscriber. */
+  appEvent(record: AppEventRecord): void {
+    const out = appEventFrame(presentAppEvent(record));
+    this.bus.publish(appEventTopic(record.workspaceId, record.topic), { kind: 'app', workspaceId: record.workspaceId, topic: record.topic, seq: record.seq, frame: out });
   }
 
   /**

@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import { presentEvent } from '../presenters/chat.js';
 import { channelTopic, isRevoked, presenceTopic, presenceTopicWorkspace, topicKind, userTopic, type Bus, type BusMessage, type BusSubscriber, type WorkspaceMessage } from './bus.js';
 import { ChannelCursor, type OutgoingEvent } from './channelCursor.js';
+import { AppEventFeed } from './appEventFeed.js';
 import { eventFrame, frame, type OutFrame } from './frames.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { PresenceStore } from './presence.js';
@@ -89,6 +90,8 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
   /** Presence updates of this connection, in order; the removal at the end is the last. */
   private presenceChain = SETTLED;
   private closeListeners: (() => void)[] | undefined;
+  /** App-event topics followed; made on the first `subscribe`. */
+  private appFeed: AppEventFeed | undefined;
   /** Heads of a catch-up heard before the session went live (see catchUp). */
   private missedHeads: ReadonlyMap<string, number> | undefined;
 
@@ -169,6 +172,7 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     this.presenceOf = NO_WORKSPACES;
     for (const cursor of this.cursors.values()) this.forget(cursor);
     this.cursors.clear();
+    this.appFeed?.close();
     this.chainPresence(() => presence.remove(this.userId, this.id));
     const listeners = this.closeListeners ?? [];
     this.closeListeners = undefined;
@@ -197,6 +201,12 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     }
   }
 
+  /** A `subscribe` frame: follow app-event topics of a workspace from the given positions. */
+  subscribeAppEvents(workspaceId: string, topics: Record<string, number>): Promise<void> {
+    this.appFeed ??= new AppEventFeed(this.deps.ctx, this.deps.bus, this, this.userId, (out) => this.send(out), () => this.closed);
+    return this.appFeed.subscribe(workspaceId, topics);
+  }
+
   /** This connection's presence status (a new one is `active`). */
   setStatus(status: ConnectionStatus): void {
     this.updatePresence(status);
@@ -223,7 +233,9 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
     const kind = topicKind(topic);
     if (kind === 'user') this.onUserMessage(m);
     else if (kind === 'presence') this.onPresence(m, topic);
-    else this.onLive(m);
+    else if (kind === 'app') {
+      if (m.kind === 'app') this.appFeed?.onLive(m, topic);
+    } else this.onLive(m);
   }
 
   private listenPresence(workspaceId: string): void {
@@ -277,6 +289,7 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
       else this.onWorkspaceChange(m);
       return;
     }
+    if (m.kind === 'app') return;
     // Added to a channel: follow it from just before the join, so the join is the first event.
     const { event } = m;
     if (event.event.type !== 'member.joined' || event.event.userId !== this.userId) return;
@@ -287,7 +300,10 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
   /** Presence is shared with the user's workspaces: a join starts hearing one, a leave stops it. */
   private onWorkspaceChange(m: WorkspaceMessage): void {
     if (m.member) this.listenPresence(m.workspaceId);
-    else this.unlistenPresence(m.workspaceId);
+    else {
+      this.unlistenPresence(m.workspaceId);
+      this.appFeed?.dropWorkspace(m.workspaceId);
+    }
   }
 
   private onPresence(m: BusMessage, topic: string): void {
@@ -316,7 +332,7 @@ export class Session implements BusSubscriber, BatchTarget<PresenceItem> {
   }
 
   private onLive(m: BusMessage): void {
-    if (m.kind === 'workspace' || m.kind === 'revoked') return;
+    if (m.kind === 'workspace' || m.kind === 'revoked' || m.kind === 'app') return;
     if (m.kind === 'notice') {
       // Ephemeral (typing, receipts): only to live connections of others that follow the channel.
       if (this.live && m.fromUserId !== this.userId && m.channelId && this.cursors.has(m.channelId)) this.send(m.frame);

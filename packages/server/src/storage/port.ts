@@ -216,6 +216,32 @@ export interface OutgoingHookStore {
   redeliver(id: string, now: number): Promise<void>;
 }
 
+export interface AppEventRecord {
+  workspaceId: string;
+  topic: string;
+  seq: number;
+  type: string;
+  /** The event's data, as JSON text. */
+  data: string;
+  actorId: string;
+  createdAt: number;
+}
+
+export interface AppEventStore {
+  /**
+   * Stores the event with the topic's next seq, and its Idempotency-Key, together. When the key
+   * was used before, stores nothing and answers the first event with `replayed` (and its
+   * fingerprint, for the caller to compare).
+   */
+  append(
+    event: Omit<AppEventRecord, 'seq'>,
+    idempotency: { key: string; fingerprint: string },
+  ): Promise<{ event: AppEventRecord; replayed: false } | { event: AppEventRecord; replayed: true; fingerprint: string }>;
+  after(workspaceId: string, topic: string, afterSeq: number, limit: number): Promise<AppEventRecord[]>;
+  /** The topic's last seq (0 for a topic with no event yet). */
+  head(workspaceId: string, topic: string): Promise<number>;
+}
+
 export interface WsTicketRecord {
   ticketHash: string;
   userId: string;
@@ -241,6 +267,7 @@ export interface Storage {
   readonly incomingHooks: IncomingHookStore;
   readonly audit: AuditStore;
   readonly outgoingHooks: OutgoingHookStore;
+  readonly appEvents: AppEventStore;
   readonly workspaces: WorkspaceStore;
   readonly channels: ChannelStore;
   readonly blocks: BlockStore;

@@ -33,6 +33,7 @@ const AUDITED: Record<string, { action: string; target?: string }> = {
   createOutgoingHook: { action: 'outgoing_hook.created', target: 'channelId' },
   deleteOutgoingHook: { action: 'outgoing_hook.deleted', target: 'hookId' },
   redeliver: { action: 'outgoing_hook.redelivered', target: 'deliveryId' },
+  publishAppEvent: { action: 'app_event.published' },
 };
 
 /**

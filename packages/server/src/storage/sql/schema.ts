@@ -104,6 +104,31 @@ export interface WebhookAttemptsTable {
   duration_ms: number;
 }
 
+export interface AppTopicsTable {
+  workspace_id: string;
+  topic: string;
+  last_seq: number;
+}
+
+export interface AppEventsTable {
+  workspace_id: string;
+  topic: string;
+  seq: number;
+  type: string;
+  data: string;
+  actor_id: string;
+  created_at: number;
+}
+
+export interface AppEventKeysTable {
+  workspace_id: string;
+  idempotency_key: string;
+  fingerprint: string;
+  topic: string;
+  seq: number;
+  created_at: number;
+}
+
 export interface RefreshTokensTable {
   token_hash: string;
   session_id: string;
@@ -132,6 +157,9 @@ export interface AccountsDatabase {
   outgoing_hooks: OutgoingHooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  app_topics: AppTopicsTable;
+  app_events: AppEventsTable;
+  app_event_keys: AppEventKeysTable;
 }
 
 export interface WorkspacesTable {

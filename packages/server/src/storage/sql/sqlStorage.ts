@@ -1,3 +1,4 @@
+import { SqlAppEventStore } from './appEventStore.js';
 import { SqlOutgoingHookStore } from './outgoingHookStore.js';
 import { SqlAuditStore } from './auditStore.js';
 import { SqlIncomingHookStore } from './incomingHookStore.js';
@@ -40,6 +41,7 @@ export class SqlStorage implements Storage {
   readonly incomingHooks: SqlIncomingHookStore;
   readonly audit: SqlAuditStore;
   readonly outgoingHooks: SqlOutgoingHookStore;
+  readonly appEvents: SqlAppEventStore;
   readonly workspaces: SqlWorkspaceStore;
   readonly channels: SqlChannelStore;
   readonly blocks: SqlBlockStore;
@@ -64,6 +66,7 @@ export class SqlStorage implements Storage {
     this.incomingHooks = new SqlIncomingHookStore(db);
     this.audit = new SqlAuditStore(db);
     this.outgoingHooks = new SqlOutgoingHookStore(db);
+    this.appEvents = new SqlAppEventStore(db);
     this.workspaces = new SqlWorkspaceStore(db);
     this.channels = new SqlChannelStore(db);
     this.blocks = new SqlBlockStore(db);
