@@ -144,6 +144,31 @@ export class RelayDeskApi {
     revoke: (tokenId: string) => this.call<void>('DELETE', `/api/v1/me/tokens/${enc(tokenId)}`),
   };
 
+  // --- webhooks, app events, audit ---
+  readonly hooks = {
+    createIncoming: (channelId: string, name: string) => this.call<P.IncomingHookWithUrl>('POST', `/api/v1/channels/${enc(channelId)}/incoming-hooks`, { name }),
+    listIncoming: (channelId: string) => this.get<{ hooks: P.IncomingHook[] }>(`/api/v1/channels/${enc(channelId)}/incoming-hooks`),
+    rotateIncoming: (channelId: string, hookId: string) => this.call<P.IncomingHookWithUrl>('POST', `/api/v1/channels/${enc(channelId)}/incoming-hooks/${enc(hookId)}/rotate`),
+    deleteIncoming: (channelId: string, hookId: string) => this.call<void>('DELETE', `/api/v1/channels/${enc(channelId)}/incoming-hooks/${enc(hookId)}`),
+    createOutgoing: (channelId: string, body: P.CreateOutgoingHookRequest) => this.call<P.CreatedOutgoingHook>('POST', `/api/v1/channels/${enc(channelId)}/outgoing-hooks`, body),
+    listOutgoing: (channelId: string) => this.get<{ hooks: P.OutgoingHook[] }>(`/api/v1/channels/${enc(channelId)}/outgoing-hooks`),
+    deleteOutgoing: (channelId: string, hookId: string) => this.call<void>('DELETE', `/api/v1/channels/${enc(channelId)}/outgoing-hooks/${enc(hookId)}`),
+    deliveries: (channelId: string, hookId: string) => this.get<{ deliveries: P.Delivery[] }>(`/api/v1/channels/${enc(channelId)}/outgoing-hooks/${enc(hookId)}/deliveries`),
+    redeliver: (channelId: string, hookId: string, deliveryId: string) =>
+      this.call<void>('POST', `/api/v1/channels/${enc(channelId)}/outgoing-hooks/${enc(hookId)}/deliveries/${enc(deliveryId)}/redeliver`),
+  };
+
+  readonly appEvents = {
+    /** `idempotencyKey`: the same key and body on a retry answers the first event. */
+    publish: (workspaceId: string, event: P.AppEventInput, idempotencyKey: string) =>
+      this.http.request<P.AppEvent>('POST', `/api/v1/workspaces/${enc(workspaceId)}/app-events`, { body: event, headers: { 'idempotency-key': idempotencyKey } }),
+    list: (workspaceId: string, topic: string, after = 0, limit?: number) =>
+      this.get<P.AppEventPage>(`/api/v1/workspaces/${enc(workspaceId)}/app-events`, { topic, after, limit }),
+  };
+
+  auditLog = (workspaceId: string, query: { before?: string; limit?: number } = {}) =>
+    this.get<{ entries: P.AuditEntry[] }>(`/api/v1/workspaces/${enc(workspaceId)}/audit-log`, query);
+
   readonly bots = {
     create: (workspaceId: string, body: P.CreateBotRequest) => this.call<User>('POST', `/api/v1/workspaces/${enc(workspaceId)}/bots`, body),
     list: (workspaceId: string) => this.get<{ bots: User[] }>(`/api/v1/workspaces/${enc(workspaceId)}/bots`),

@@ -25,6 +25,8 @@ export interface RequestOptions {
   /** False for the calls that establish a session: a 401 there is an answer, not an expiry. */
   refreshOn401?: boolean;
   signal?: AbortSignal;
+  /** Extra request headers (an Idempotency-Key). */
+  headers?: Record<string, string>;
 }
 
 export interface BearerTokens {
@@ -132,7 +134,7 @@ export class HttpTransport {
   }
 
   private async send(method: string, path: string, options: RequestOptions): Promise<Response> {
-    const headers = this.authHeaders(method);
+    const headers = { ...options.headers, ...this.authHeaders(method) };
     // FormData sets its own multipart Content-Type (with the boundary); everything else is JSON.
     const form = typeof FormData !== 'undefined' && options.body instanceof FormData;
     if (options.body !== undefined && !form) headers['content-type'] = 'application/json';
