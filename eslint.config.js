@@ -20,6 +20,6 @@ export default tseslint.config(
     files: ['**/*.test.ts', '**/testing/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
-  { files: ['scripts/**', 'bench/**'], rules: { 'no-console': 'off' } },
+  { files: ['scripts/**', 'bench/**', 'examples/**'], rules: { 'no-console': 'off' } },
   { files: ['packages/web/**', 'packages/client/**'], languageOptions: { globals: { ...globals.browser } } },
 );
