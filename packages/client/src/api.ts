@@ -57,6 +57,8 @@ export class RelayDeskApi {
     me: () => this.get<P.AuthResponse>('/api/v1/auth/me'),
     sessions: () => this.get<P.SessionList>('/api/v1/auth/sessions'),
     revokeSession: (id: string) => this.call<void>('DELETE', `/api/v1/auth/sessions/${enc(id)}`),
+    /** With an admin-issued link's token (its URL fragment). */
+    setPassword: (body: P.SetPasswordRequest) => this.http.request<void>('POST', '/api/v1/auth/set-password', { body, refreshOn401: false }),
     changePassword: (body: P.ChangePasswordRequest) => this.call<void>('POST', '/api/v1/auth/password', body),
     wsTicket: () => this.call<P.WsTicketResponse>('POST', '/api/v1/auth/ws-ticket'),
   };

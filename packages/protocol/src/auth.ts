@@ -121,3 +121,10 @@ export type WsTicketResponse = Type.Static<typeof WsTicketResponse>;
 
 export const IdParams = Type.Object({ id: Id });
 export type IdParams = Type.Static<typeof IdParams>;
+
+/** An admin-issued link to set a password (a provisioned user has none). The token is in the URL's fragment: never sent to a server, never in a log. */
+export const PasswordLink = Type.Object({ url: Type.String(), expiresAt: Timestamp });
+export type PasswordLink = Type.Static<typeof PasswordLink>;
+
+export const SetPasswordRequest = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }), password: Password }, { additionalProperties: false });
+export type SetPasswordRequest = Type.Static<typeof SetPasswordRequest>;

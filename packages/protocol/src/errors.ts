@@ -30,6 +30,8 @@ export const ErrorStatus = {
   CONFLICT: 409,
   SLUG_TAKEN: 409,
   INVITE_INVALID: 404,
+  /** A set-password link that does not exist, has expired or was used already. */
+  LINK_INVALID: 404,
   /** The Idempotency-Key was used before with another request body (IETF draft-ietf-httpapi-idempotency-key-header). */
   IDEMPOTENCY_KEY_REUSED: 422,
   PAYLOAD_TOO_LARGE: 413,

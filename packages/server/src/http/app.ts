@@ -28,6 +28,7 @@ import { registerTokenRoutes } from './routes/tokens/routes.js';
 import { registerHookRoutes } from './routes/hooks/routes.js';
 import { registerAuditRoutes } from './routes/audit/routes.js';
 import { registerAppEventRoutes } from './routes/appEvents/routes.js';
+import { registerPasswordLinkRoutes } from './routes/passwordLinks/routes.js';
 import { registerAuditLog } from './plugins/audit.js';
 import { registerOpenApi } from './openapi.js';
 import { registerWebApp } from './webApp.js';
@@ -148,6 +149,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | 'w
   registerHookRoutes(app, fullCtx, limits, metrics);
   registerAuditRoutes(app, fullCtx);
   registerAppEventRoutes(app, fullCtx);
+  registerPasswordLinkRoutes(app, fullCtx, limits, metrics);
   registerRealtimeRoutes(app, fullCtx, gateway);
   await registerFileRoutes(app, fullCtx);
   await registerWebApp(app, { webDir: options.webDir, production: config.production });

@@ -51,6 +51,7 @@ function inputOf(operationId: string, w: World): RequestOptions & { query?: stri
     createIncomingHook: { name: 'intruder' },
     createOutgoingHook: { name: 'intruder', url: 'https://hooks.invalid/x' },
     publishAppEvent: { topic: 'checkins', type: 'intruder', data: {} },
+    setPassword: { token: 'not-a-link', password: 'password123' },
   };
   const queries: Record<string, string> = { searchMessages: '?q=hello', listChannelEvents: '?after=0', listAppEvents: '?topic=checkins' };
   if (operationId === 'uploadFile') return { form: textFile('intruder') };
@@ -103,6 +104,7 @@ const ADMIN_OPERATIONS = [
   'redeliver',
   'publishAppEvent',
   'readAuditLog',
+  'issuePasswordLink',
 ];
 
 /** What a blocked user may no longer do towards the blocker (policies/blocks.ts: sends, edits, reactions, pins, typing, new conversations). */
@@ -124,7 +126,7 @@ const NOT_DRIVEN: Record<string, string> = {
   'nonMember:*': 'workspace-level and account operations: a member of workspace A may use them; the non-member cells aim at the private channel and the DM',
   'plainMember:*': 'not an admin operation: a plain member may use it',
   'blocked:*': 'not aimed at the blocker: only DM and user-targeted operations are cells of the blocked user',
-  'anonymous:*': 'public by design (sign-up, sign-in, refresh, logout, probes, an incoming webhook authenticated by the secret in its URL): there is no one to refuse',
+  'anonymous:*': 'public by design (sign-up, sign-in, refresh, logout, probes, an incoming webhook authenticated by the secret in its URL, a set-password link authenticated by its token): there is no one to refuse',
 };
 
 interface Cell {
@@ -239,7 +241,7 @@ describe('authorization matrix over the API document (sqlite)', () => {
   it('lists every cell it does not drive, with its reason', () => {
     assert.deepEqual([...notDriven.keys()].sort(), Object.keys(NOT_DRIVEN).sort());
     // The public operations are exactly the ones meant to be public.
-    assert.deepEqual(notDriven.get('anonymous:*')!.sort(), ['getHealth', 'getMetrics', 'getReadiness', 'issueTokens', 'login', 'logout', 'postIncomingHook', 'refreshSession', 'register'].sort());
+    assert.deepEqual(notDriven.get('anonymous:*')!.sort(), ['getHealth', 'getMetrics', 'getReadiness', 'issueTokens', 'login', 'logout', 'postIncomingHook', 'refreshSession', 'register', 'setPassword'].sort());
   });
 
   it('sees a change when there is one (the snapshot is not blind)', async () => {

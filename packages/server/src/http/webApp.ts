@@ -8,7 +8,7 @@ import fastifyStatic from '@fastify/static';
 export const defaultWebDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
 /** The app's client-side routes: each answers with index.html and the app takes it from there. */
-const APP_ROUTES = ['/', '/login', '/register', '/rooms', '/rooms/*', '/invite/*', '/settings/*', '/admin'];
+const APP_ROUTES = ['/', '/login', '/register', '/set-password', '/rooms', '/rooms/*', '/invite/*', '/settings/*', '/admin'];
 
 /** Vite's file names carry a content hash, so a file under assets/ never changes under its name. */
 export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';

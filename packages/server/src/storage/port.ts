@@ -242,6 +242,12 @@ export interface AppEventStore {
   head(workspaceId: string, topic: string): Promise<number>;
 }
 
+export interface PasswordLinkStore {
+  create(link: { tokenHash: string; userId: string; workspaceId: string; createdBy: string; createdAt: number; expiresAt: number }): Promise<void>;
+  /** Marks the link used, once: the user it is for, or undefined when it is unknown, expired or used. */
+  consume(tokenHash: string, now: number): Promise<string | undefined>;
+}
+
 export interface WsTicketRecord {
   ticketHash: string;
   userId: string;
@@ -268,6 +274,7 @@ export interface Storage {
   readonly audit: AuditStore;
   readonly outgoingHooks: OutgoingHookStore;
   readonly appEvents: AppEventStore;
+  readonly passwordLinks: PasswordLinkStore;
   readonly workspaces: WorkspaceStore;
   readonly channels: ChannelStore;
   readonly blocks: BlockStore;

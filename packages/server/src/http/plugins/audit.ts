@@ -34,6 +34,7 @@ const AUDITED: Record<string, { action: string; target?: string }> = {
   deleteOutgoingHook: { action: 'outgoing_hook.deleted', target: 'hookId' },
   redeliver: { action: 'outgoing_hook.redelivered', target: 'deliveryId' },
   publishAppEvent: { action: 'app_event.published' },
+  issuePasswordLink: { action: 'member.password_link_issued', target: 'userId' },
 };
 
 /**

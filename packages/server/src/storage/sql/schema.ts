@@ -129,6 +129,16 @@ export interface AppEventKeysTable {
   created_at: number;
 }
 
+export interface PasswordLinksTable {
+  token_hash: string;
+  user_id: string;
+  workspace_id: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface RefreshTokensTable {
   token_hash: string;
   session_id: string;
@@ -160,6 +170,7 @@ export interface AccountsDatabase {
   app_topics: AppTopicsTable;
   app_events: AppEventsTable;
   app_event_keys: AppEventKeysTable;
+  password_links: PasswordLinksTable;
 }
 
 export interface WorkspacesTable {

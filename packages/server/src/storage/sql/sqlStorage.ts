@@ -1,3 +1,4 @@
+import { SqlPasswordLinkStore } from './passwordLinkStore.js';
 import { SqlAppEventStore } from './appEventStore.js';
 import { SqlOutgoingHookStore } from './outgoingHookStore.js';
 import { SqlAuditStore } from './auditStore.js';
@@ -42,6 +43,7 @@ export class SqlStorage implements Storage {
   readonly audit: SqlAuditStore;
   readonly outgoingHooks: SqlOutgoingHookStore;
   readonly appEvents: SqlAppEventStore;
+  readonly passwordLinks: SqlPasswordLinkStore;
   readonly workspaces: SqlWorkspaceStore;
   readonly channels: SqlChannelStore;
   readonly blocks: SqlBlockStore;
@@ -67,6 +69,7 @@ export class SqlStorage implements Storage {
     this.audit = new SqlAuditStore(db);
     this.outgoingHooks = new SqlOutgoingHookStore(db);
     this.appEvents = new SqlAppEventStore(db);
+    this.passwordLinks = new SqlPasswordLinkStore(db);
     this.workspaces = new SqlWorkspaceStore(db);
     this.channels = new SqlChannelStore(db);
     this.blocks = new SqlBlockStore(db);
