@@ -380,6 +380,29 @@ const all = (workers, cmd, args) => Promise.all(workers.map((w, k) => w.call(cmd
 const sum = (parts, key) => parts.reduce((s, p) => s + p[key], 0);
 const workerCpuMs = (workers) => workers.reduce((s, w) => s + (cpuMsOf(w.child.pid) || 0), 0);
 
+/** The nodes' own counters (GET /metrics): what went over the Redis bus and what each node wrote to its sockets. */
+const METRICS = {
+  published: 'relaydesk_bus_published_total',
+  received: 'relaydesk_bus_received_total',
+  publishFailures: 'relaydesk_bus_publish_failures_total',
+  resyncs: 'relaydesk_bus_resyncs_total',
+  written: 'relaydesk_ws_events_delivered_total',
+};
+async function scrape(nodes) {
+  return Promise.all(
+    nodes.map(async (n) => {
+      const text = await fetch(`http://127.0.0.1:${n.port}/metrics`).then((r) => r.text(), () => '');
+      const out = {};
+      for (const [key, name] of Object.entries(METRICS)) {
+        const m = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text);
+        out[key] = m ? Number(m[1]) : 0;
+      }
+      return out;
+    }),
+  );
+}
+const counterDiff = (after, before) => after.map((a, k) => Object.fromEntries(Object.keys(a).map((key) => [key, a[key] - before[k][key]])));
+
 /** Waits until every node is quiet (each under 10 % of a core over half a second), at most `maxWaitMs`. */
 async function settle(nodes, maxWaitMs = 60_000) {
   const t0 = performance.now();
@@ -400,6 +423,7 @@ async function measure(ctx, rate, ms) {
   const { nodes, pgServer, redis, workers, connected } = ctx;
   const id = ++stepIds;
   const before = await all(workers, 'status');
+  const counters0 = await scrape(nodes);
   const t0 = performance.now();
   const cpu0 = {
     nodes: nodes.map((n) => n.cpuMs()),
@@ -429,6 +453,7 @@ async function measure(ctx, rate, ms) {
   while (performance.now() < drainUntil && sum(await all(workers, 'count', { id }), 'delivered') < expected) await sleep(50);
   const parts = await all(workers, 'collect', { id });
   const after = await all(workers, 'status');
+  const counters = counterDiff(await scrape(nodes), counters0);
   const hist = new Histogram();
   const acks = new Histogram();
   for (const p of parts) {
@@ -464,6 +489,7 @@ async function measure(ctx, rate, ms) {
     ackP50: acks.quantileMs(0.5, messages),
     ackP99: acks.quantileMs(0.99, messages),
     cpu,
+    counters,
     // CPU ms of all nodes together per message sent and per 1,000 deliveries.
     nodeCpuMsPerMessage: messages ? (nodeCpuTotal * elapsed) / 100 / messages : NaN,
     nodeCpuMsPer1000Deliveries: delivered ? ((nodeCpuTotal * elapsed) / 100 / delivered) * 1000 : NaN,
@@ -488,7 +514,7 @@ const fmtPct = (v) => `${v.toFixed(0)}%`;
 const cpuLine = (c) => `nodes ${c.nodes.map(fmtPct).join('/')} pg ${fmtPct(c.pg)} redis ${fmtPct(c.redis)} gen ${fmtPct(c.gen)} other ${fmtPct(c.other)}`;
 const stepLine = (r) =>
   `${fmtInt(r.rate).padStart(6)} msg/s → ${fmtInt(r.deliveriesPerSec).padStart(7)} deliveries/s  p50 ${fmtMs(r.p50).padStart(6)}  p95 ${fmtMs(r.p95).padStart(6)}  p99 ${fmtMs(r.p99).padStart(6)} ms` +
-  `  ack p99 ${fmtMs(r.ackP99).padStart(6)}  cpu ${cpuLine(r.cpu)}  ${r.ok ? 'ok' : `✗ ${r.problems.join('; ')}`}`;
+  `  ack p99 ${fmtMs(r.ackP99).padStart(6)}  cpu ${cpuLine(r.cpu)}  bus pub/recv ${fmtInt(sum(r.counters, 'published'))}/${fmtInt(sum(r.counters, 'received'))}  ${r.ok ? 'ok' : `✗ ${r.problems.join('; ')}`}`;
 
 /** realtimeLoad.mjs's stepped ramp: from half the nominal rate ×1.5 until a step fails (each failure run twice), then two steps halfway. */
 async function ramp(ctx) {
@@ -598,6 +624,8 @@ function printTable(results) {
     ['CPU all nodes', (r) => fmtPct(r.main.cpu.nodes.reduce((a, b) => a + b, 0))],
     ['CPU postgres / redis-server', (r) => `${fmtPct(r.main.cpu.pg)} / ${r.redis ? fmtPct(r.main.cpu.redis) : '-'}`],
     ['CPU load generators / others', (r) => `${fmtPct(r.main.cpu.gen)} / ${fmtPct(r.main.cpu.other)}`],
+    ['events written per node', (r) => r.main.counters.map((c) => fmtInt(c.written)).join(' / ')],
+    ['bus published / received (all nodes)', (r) => `${fmtInt(sum(r.main.counters, 'published'))} / ${fmtInt(sum(r.main.counters, 'received'))}`],
     ['node CPU ms per message', (r) => r.main.nodeCpuMsPerMessage.toFixed(2)],
     ['node CPU ms per 1,000 deliveries', (r) => r.main.nodeCpuMsPer1000Deliveries.toFixed(1)],
   ];
