@@ -633,6 +633,8 @@ function printTable(results) {
     rows.push([`max deliveries/s at p99 ≤ ${barMs} ms`, (r) => (r.ramp?.best ? `${fmtInt(r.ramp.best.deliveriesPerSec)} @ ${fmtInt(r.ramp.best.rate)} msg/s` : 'none')]);
     rows.push(['  p99 / CPU nodes there', (r) => (r.ramp?.best ? `${fmtMs(r.ramp.best.p99)} ms / ${r.ramp.best.cpu.nodes.map(fmtPct).join('/')}` : '-')]);
     rows.push(['  pg / redis CPU there', (r) => (r.ramp?.best ? `${fmtPct(r.ramp.best.cpu.pg)} / ${r.redis ? fmtPct(r.ramp.best.cpu.redis) : '-'}` : '-')]);
+    // Other work on the machine (not this benchmark) during the ramp: a ramp step that failed under it says little.
+    rows.push(['  others\' CPU during ramp, max', (r) => (r.ramp ? fmtPct(Math.max(...r.ramp.steps.map((s) => s.cpu.other))) : '-')]);
     rows.push(['  first failing step', (r) => (r.ramp?.firstFail ? `${fmtInt(r.ramp.firstFail.rate)} msg/s, p99 ${fmtMs(r.ramp.firstFail.p99)} ms` : '-')]);
   }
   const width = 36;
