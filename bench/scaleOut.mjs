@@ -295,7 +295,8 @@ async function startNodes(count, databaseUrl, redisUrl) {
   const ports = [];
   for (let k = 0; k < count; k++) ports.push(await freePort());
   const secret = randomBytes(32).toString('hex');
-  const nodes = await Promise.all(
+  const spawned = [];
+  const starting = Promise.all(
     ports.map(async (port, k) => {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-bench-scale-node-'));
       tempDirs.add(dataDir);
@@ -326,6 +327,7 @@ async function startNodes(count, databaseUrl, redisUrl) {
       loadConfig(env); // fail early on a setting the server would refuse
       const name = `node-${k + 1}`;
       const child = spawnNode(['--import', probe, path.join(root, 'packages/server/dist/main.js')], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      spawned.push(child);
       relayOutput(name, child);
       const url = `http://127.0.0.1:${port}`;
       for (let tries = 0; ; tries++) {
@@ -354,7 +356,13 @@ async function startNodes(count, databaseUrl, redisUrl) {
       };
     }),
   );
-  return nodes;
+  try {
+    return await starting;
+  } catch (err) {
+    // One failed to start: end the others now, not at the end of the run.
+    await Promise.all(spawned.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => { c.once('exit', r); c.kill('SIGKILL'); }) : undefined)));
+    throw err;
+  }
 }
 
 // --- load generators (bench/realtime/loadWorker.mjs, driven as realtimeLoad.mjs drives them) -----
