@@ -156,16 +156,19 @@ function killPid(pid, signal, dir) {
   }
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }
-process.on('SIGINT', () => {
-  console.error('\ninterrupted: stopping every process started');
+/** Interrupted or out of time: stop everything, then report the configurations that finished. */
+function abort(why, code) {
+  console.error(`\n${why}: stopping every process started`);
   killEverythingSync();
-  process.exit(130);
-});
-const deadline = setTimeout(() => {
-  console.error(`\n--max-minutes ${opts['max-minutes']} reached: stopping every process started`);
-  killEverythingSync();
-  process.exit(124);
-}, maxMs);
+  try {
+    report();
+  } catch (err) {
+    console.error(`report: ${err.message}`);
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => abort('interrupted', 130));
+const deadline = setTimeout(() => abort(`--max-minutes ${opts['max-minutes']} reached`, 124), maxMs);
 deadline.unref();
 
 async function startPg() {
@@ -728,8 +731,12 @@ try {
 } finally {
   await stopEverything();
 }
-if (results.length) printTable(results);
-console.log(`\nload average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-const jsonValue = (_key, value) => (value === Infinity ? 'lost' : value);
-if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ started, node: process.version, cores: os.cpus().length, opts, results }, jsonValue, 2));
+report();
 process.exit(0);
+
+function report() {
+  if (results.length) printTable(results);
+  console.log(`\nload average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const jsonValue = (_key, value) => (value === Infinity ? 'lost' : value);
+  if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ started, node: process.version, cores: os.cpus().length, opts, results }, jsonValue, 2));
+}
