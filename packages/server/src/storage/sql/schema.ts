@@ -13,6 +13,11 @@ export interface UsersTable {
   is_bot: Generated<number>;
   bot_workspace_id: string | null;
   bot_created_by: string | null;
+  external_id: string | null;
+  deactivated_at: number | null;
+  scim_user_name: string | null;
+  scim_user_name_lower: string | null;
+  scim_workspace_id: string | null;
 }
 
 export interface SessionsTable {
@@ -132,6 +137,7 @@ export interface AccountsDatabase {
   outgoing_hooks: OutgoingHooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  scim_groups: ScimGroupsTable;
 }
 
 export interface WorkspacesTable {
@@ -279,3 +285,13 @@ export interface ChatDatabase {
 }
 
 export type Database = AccountsDatabase & ChatDatabase;
+
+/** A SCIM group: the private channel it is (migration 0013). */
+export interface ScimGroupsTable {
+  channel_id: string;
+  workspace_id: string;
+  display_name: string;
+  external_id: string | null;
+  created_at: number;
+  updated_at: number;
+}

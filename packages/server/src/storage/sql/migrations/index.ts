@@ -10,6 +10,7 @@ import * as m0008 from './0008_api_tokens.js';
 import * as m0009 from './0009_incoming_hooks.js';
 import * as m0010 from './0010_audit_log.js';
 import * as m0011 from './0011_outgoing_hooks.js';
+import * as m0013 from './0013_scim.js';
 
 /**
  * Migrations ship inside the build (no directory scanning at run time). Names sort in the order
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0009_incoming_hooks': m0009,
   '0010_audit_log': m0010,
   '0011_outgoing_hooks': m0011,
+  '0013_scim': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {
