@@ -27,6 +27,7 @@ import { registerMeRoutes } from './routes/me/routes.js';
 import { registerTokenRoutes } from './routes/tokens/routes.js';
 import { registerHookRoutes } from './routes/hooks/routes.js';
 import { registerAuditRoutes } from './routes/audit/routes.js';
+import { registerScimRoutes } from '../scim/routes.js';
 import { registerAuditLog } from './plugins/audit.js';
 import { registerOpenApi } from './openapi.js';
 import { registerWebApp } from './webApp.js';
@@ -145,6 +146,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | 'w
   registerTokenRoutes(app, fullCtx);
   registerHookRoutes(app, fullCtx, limits, metrics);
   registerAuditRoutes(app, fullCtx);
+  await registerScimRoutes(app, fullCtx);
   registerRealtimeRoutes(app, fullCtx, gateway);
   await registerFileRoutes(app, fullCtx);
   await registerWebApp(app, { webDir: options.webDir, production: config.production });

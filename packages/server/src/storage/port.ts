@@ -28,12 +28,17 @@ export interface UserRecord {
   scimUserName?: string;
   externalId?: string | null;
   scimWorkspaceId?: string;
+  /** Provisioned users only: when the profile last changed (SCIM `meta.lastModified`). */
+  updatedAt?: number;
   /** Set while deactivated (SCIM `active: false`): no login, every session revoked. */
   deactivatedAt?: number | null;
 }
 
 /** What SCIM may change on a user; ConflictError('username' | 'email' | 'scim_user_name' | 'external_id') on a collision. */
-export type UserProfileChanges = Partial<Pick<UserRecord, 'username' | 'email' | 'displayName' | 'scimUserName' | 'externalId' | 'deactivatedAt'>>;
+export type UserProfileChanges = Partial<Pick<UserRecord, 'username' | 'email' | 'displayName' | 'scimUserName' | 'externalId' | 'deactivatedAt'>> & {
+  /** Forget the SCIM identity (SCIM DELETE): the user is no longer a provisioned user of any workspace. */
+  unlinkScim?: true;
+};
 
 export interface ScimUserQuery {
   workspaceId: string;

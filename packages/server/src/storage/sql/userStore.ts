@@ -15,7 +15,7 @@ export const toUserRecord = (row: Selectable<UsersTable>): UserRecord => ({
   ...(row.is_bot === 1 ? { isBot: true, botWorkspaceId: row.bot_workspace_id } : {}),
   // Likewise the SCIM fields (migration 0013): only on provisioned or deactivated users.
   ...(row.scim_workspace_id !== null && row.scim_workspace_id !== undefined
-    ? { scimUserName: row.scim_user_name ?? row.username, externalId: row.external_id, scimWorkspaceId: row.scim_workspace_id }
+    ? { scimUserName: row.scim_user_name ?? row.username, externalId: row.external_id, scimWorkspaceId: row.scim_workspace_id, updatedAt: Number(row.updated_at) }
     : {}),
   ...(row.deactivated_at !== null && row.deactivated_at !== undefined ? { deactivatedAt: Number(row.deactivated_at) } : {}),
 });
@@ -131,6 +131,7 @@ export class SqlUserStore implements UserStore {
           ...(changes.scimUserName !== undefined ? { scim_user_name: changes.scimUserName, scim_user_name_lower: changes.scimUserName.toLowerCase() } : {}),
           ...(changes.externalId !== undefined ? { external_id: changes.externalId } : {}),
           ...(changes.deactivatedAt !== undefined ? { deactivated_at: changes.deactivatedAt } : {}),
+          ...(changes.unlinkScim ? { scim_workspace_id: null, scim_user_name: null, scim_user_name_lower: null } : {}),
         })
         .where('id', '=', id)
         .executeTakeFirst();

@@ -1,0 +1,140 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../context.js';
+import { principalOf } from '../http/plugins/authentication.js';
+import { findBadString } from '../actions/textRules.js';
+import { ScimError, SCIM_CONTENT_TYPE, scimErrorBody, sendScimError, toScimError } from './errors.js';
+import { readPage, resourceTypes, schemas, serviceProviderConfig } from './schemas.js';
+import { resolveTenant, type ScimTenant } from './tenant.js';
+import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser } from './users.js';
+import { createScimGroup, deleteScimGroup, getScimGroup, listScimGroups, patchScimGroup, replaceScimGroup } from './groups.js';
+
+/**
+ * SCIM 2.0 (RFC 7643/7644) for identity providers, outside /api/v1 and outside the API document:
+ * SCIM describes itself (/ServiceProviderConfig, /Schemas, /ResourceTypes) and answers in its own
+ * error schema. Every route needs an API token with the `scim` scope of a workspace admin.
+ * Bodies are read leniently (attribute names in any case, unknown attributes ignored), so they
+ * are checked by hand rather than by a JSON schema.
+ */
+const auth = { auth: 'required' as const, scope: 'scim' as const };
+const hide = { hide: true };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+interface Query {
+  filter?: string;
+  startIndex?: string;
+  count?: string;
+  workspaceId?: string;
+}
+
+function scimScope(scope: FastifyInstance, ctx: AppContext): void {
+  // SCIM clients send application/scim+json: read as JSON, as strictly as the rest of the API.
+  scope.addContentTypeParser('application/scim+json', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(utf8.decode(body));
+    } catch {
+      return done(new ScimError(400, 'The body is not valid JSON', 'invalidSyntax'), undefined);
+    }
+    return findBadString(value) ? done(new ScimError(400, "The request's body is not valid text", 'invalidValue'), undefined) : done(null, value);
+  });
+  // Every refusal — the authentication plugin's 401/403, validation, ours — in the SCIM error schema.
+  scope.setErrorHandler((err, request, reply) => {
+    const { status, body, retryAfter } = toScimError(err);
+    if (status >= 500) request.log.error({ err }, 'SCIM request failed');
+    return sendScimError(reply, status, body, retryAfter);
+  });
+  scope.setNotFoundHandler((_request, reply) => sendScimError(reply, 404, scimErrorBody(404, 'Nothing is served at this address')));
+
+  const base = (request: FastifyRequest) => {
+    const params = request.params as { workspaceId?: string };
+    const prefix = params.workspaceId ? `/scim/v2/workspaces/${encodeURIComponent(params.workspaceId)}` : '/scim/v2';
+    return `${request.protocol}://${request.host}${prefix}`;
+  };
+  const tenant = (request: FastifyRequest): Promise<ScimTenant> => {
+    const params = request.params as { workspaceId?: string };
+    const query = request.query as Query;
+    return resolveTenant(ctx, principalOf(request), params.workspaceId ?? query.workspaceId, base(request));
+  };
+  const idOf = (request: FastifyRequest) => {
+    const { id } = request.params as { id: string };
+    if (id.length > 64) throw new ScimError(404, 'No such resource');
+    return id;
+  };
+  const send = (reply: FastifyReply, status: number, payload: unknown) => reply.code(status).type(SCIM_CONTENT_TYPE).send(payload);
+  const filterOf = (request: FastifyRequest) => {
+    const { filter } = request.query as Query;
+    if (Array.isArray(filter)) throw new ScimError(400, 'Give one filter', 'invalidFilter');
+    return filter;
+  };
+  const pageOf = (request: FastifyRequest) => {
+    const { startIndex, count } = request.query as Query;
+    if (Array.isArray(startIndex) || Array.isArray(count)) throw new ScimError(400, 'Give startIndex and count once', 'invalidValue');
+    return readPage({ startIndex, count });
+  };
+
+  scope.get('/ServiceProviderConfig', { schema: hide, config: auth }, async (request, reply) => {
+    await tenant(request);
+    return send(reply, 200, serviceProviderConfig(base(request)));
+  });
+  scope.get('/Schemas', { schema: hide, config: auth }, async (request, reply) => {
+    await tenant(request);
+    const all = schemas(base(request));
+    return send(reply, 200, { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all });
+  });
+  scope.get('/Schemas/:id', { schema: hide, config: auth }, async (request, reply) => {
+    await tenant(request);
+    const found = schemas(base(request)).find((s) => s.id === (request.params as { id: string }).id);
+    if (!found) throw new ScimError(404, 'No such schema');
+    return send(reply, 200, found);
+  });
+  scope.get('/ResourceTypes', { schema: hide, config: auth }, async (request, reply) => {
+    await tenant(request);
+    const all = resourceTypes(base(request));
+    return send(reply, 200, { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all });
+  });
+  scope.get('/ResourceTypes/:id', { schema: hide, config: auth }, async (request, reply) => {
+    await tenant(request);
+    const found = resourceTypes(base(request)).find((s) => s.id === (request.params as { id: string }).id);
+    if (!found) throw new ScimError(404, 'No such resource type');
+    return send(reply, 200, found);
+  });
+
+  scope.post('/Users', { schema: hide, config: auth }, async (request, reply) => send(reply, 201, await createScimUser(ctx, await tenant(request), request.body)));
+  scope.get('/Users', { schema: hide, config: auth }, async (request, reply) =>
+    send(reply, 200, await listScimUsers(ctx, await tenant(request), filterOf(request), pageOf(request))),
+  );
+  scope.get('/Users/:id', { schema: hide, config: auth }, async (request, reply) => send(reply, 200, await getScimUser(ctx, await tenant(request), idOf(request))));
+  scope.put('/Users/:id', { schema: hide, config: auth }, async (request, reply) =>
+    send(reply, 200, await replaceScimUser(ctx, await tenant(request), idOf(request), request.body)),
+  );
+  scope.patch('/Users/:id', { schema: hide, config: auth }, async (request, reply) =>
+    send(reply, 200, await patchScimUser(ctx, await tenant(request), idOf(request), request.body)),
+  );
+  scope.delete('/Users/:id', { schema: hide, config: auth }, async (request, reply) => {
+    await deleteScimUser(ctx, await tenant(request), idOf(request));
+    return reply.code(204).send();
+  });
+
+  scope.post('/Groups', { schema: hide, config: auth }, async (request, reply) => send(reply, 201, await createScimGroup(ctx, await tenant(request), request.body)));
+  scope.get('/Groups', { schema: hide, config: auth }, async (request, reply) =>
+    send(reply, 200, await listScimGroups(ctx, await tenant(request), filterOf(request), pageOf(request))),
+  );
+  scope.get('/Groups/:id', { schema: hide, config: auth }, async (request, reply) => send(reply, 200, await getScimGroup(ctx, await tenant(request), idOf(request))));
+  scope.put('/Groups/:id', { schema: hide, config: auth }, async (request, reply) =>
+    send(reply, 200, await replaceScimGroup(ctx, await tenant(request), idOf(request), request.body)),
+  );
+  scope.patch('/Groups/:id', { schema: hide, config: auth }, async (request, reply) =>
+    send(reply, 200, await patchScimGroup(ctx, await tenant(request), idOf(request), request.body)),
+  );
+  scope.delete('/Groups/:id', { schema: hide, config: auth }, async (request, reply) => {
+    await deleteScimGroup(ctx, await tenant(request), idOf(request));
+    return reply.code(204).send();
+  });
+}
+
+/** `/scim/v2/…` (the token's user administers one workspace) and `/scim/v2/workspaces/{workspaceId}/…` (names it). */
+export async function registerScimRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await app.register(async (scope) => scimScope(scope, ctx), { prefix: '/scim/v2' });
+  await app.register(async (scope) => scimScope(scope, ctx), { prefix: '/scim/v2/workspaces/:workspaceId' });
+}
