@@ -9,10 +9,13 @@ export interface EqFilter {
 
 const invalid = (detail: string) => new ScimError(400, detail, 'invalidFilter');
 
-/** `urn:ietf:params:scim:schemas:core:2.0:User:userName` → `userName`. */
+/**
+ * `urn:ietf:params:scim:schemas:core:2.0:User:userName` → `userName`;
+ * `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department` → `department`.
+ */
 export function stripUrn(path: string): string {
-  const match = /^urn:ietf:params:scim:schemas:[\w:.-]+:(\d\.\d):(.+)$/i.exec(path);
-  return match ? match[2]! : path;
+  const match = /^urn:ietf:params:scim:schemas:[\w:.-]+?:\d\.\d:(?:[A-Za-z]+:)?(.+)$/i.exec(path);
+  return match ? match[1]! : path;
 }
 
 /**

@@ -30,6 +30,8 @@ interface Query {
 function scimScope(scope: FastifyInstance, ctx: AppContext): void {
   // SCIM clients send application/scim+json: read as JSON, as strictly as the rest of the API.
   scope.addContentTypeParser('application/scim+json', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
+    // A DELETE sent with the content type and no body (some IdPs do) has nothing to parse.
+    if (body.length === 0) return done(null, undefined);
     let value: unknown;
     try {
       value = JSON.parse(utf8.decode(body));
@@ -39,7 +41,7 @@ function scimScope(scope: FastifyInstance, ctx: AppContext): void {
     return findBadString(value) ? done(new ScimError(400, "The request's body is not valid text", 'invalidValue'), undefined) : done(null, value);
   });
   // Every refusal — the authentication plugin's 401/403, validation, ours — in the SCIM error schema.
-  scope.setErrorHandler((err, request, reply) => {
+  scope.setErrorHandler((err: Error, request, reply) => {
     const { status, body, retryAfter } = toScimError(err);
     if (status >= 500) request.log.error({ err }, 'SCIM request failed');
     return sendScimError(reply, status, body, retryAfter);

@@ -274,13 +274,13 @@ export async function patchScimUser(ctx: AppContext, tenant: ScimTenant, id: str
 /**
  * DELETE: deactivated (sessions, tokens and sockets gone, login refused), removed from the
  * workspace and its channels, and no longer a SCIM user (GET answers 404, the userName and
- * externalId are free again). The account itself stays, so its messages keep their author.
+ * externalId and email are free again). The account itself stays, so its messages keep their author.
  */
 export async function deleteScimUser(ctx: AppContext, tenant: ScimTenant, id: string): Promise<void> {
   const user = await ownUser(ctx, tenant, id);
   const now = ctx.clock.now();
   try {
-    await ctx.storage.users.updateProfile(user.id, { deactivatedAt: user.deactivatedAt ?? now, unlinkScim: true, externalId: null }, now);
+    await ctx.storage.users.updateProfile(user.id, { deactivatedAt: user.deactivatedAt ?? now, unlinkScim: true, externalId: null, email: `scim-${user.id}@${PLACEHOLDER_DOMAIN}` }, now);
   } catch (err) {
     if (err instanceof NotFoundError) throw notFound('user');
     throw err;
