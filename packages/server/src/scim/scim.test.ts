@@ -8,6 +8,7 @@ import { TestSocket } from '../realtime/testSocket.js';
 import { createToken } from '../actions/apiTokens.js';
 import { usernameCandidates } from './users.js';
 import { parseEqFilter } from './filter.js';
+import { ConflictError } from '../storage/errors.js';
 
 const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
@@ -334,6 +335,24 @@ for (const database of DATABASES) {
       assertScimError(await client.get(`/scim/v2/workspaces/${team.workspaceId}/Users`), 403);
       const members = await admin.client.get(`/api/v1/workspaces/${second.workspaceId}/members`);
       assert.ok((members.body.members as { userId: string }[]).some((m) => m.userId === created.id));
+    });
+
+    it('storage: SCIM userName (any case) and externalId are unique per workspace, and named in the ConflictError', async () => {
+      const users = server.ctx.storage.users;
+      const base = { displayName: 'x', passwordHash: '!scim', createdAt: Date.now(), scimWorkspaceId: team.workspaceId };
+      const tag = randomUUID().slice(0, 8);
+      await users.create({ ...base, id: randomUUID(), username: `st_a_${tag}`, email: `a-${tag}@x.invalid`, scimUserName: `Same-${tag}`, externalId: `ext-${tag}` });
+      await assert.rejects(
+        users.create({ ...base, id: randomUUID(), username: `st_b_${tag}`, email: `b-${tag}@x.invalid`, scimUserName: `SAME-${tag}`, externalId: null }),
+        (err) => err instanceof ConflictError && err.field === 'scim_user_name',
+      );
+      await assert.rejects(
+        users.create({ ...base, id: randomUUID(), username: `st_c_${tag}`, email: `c-${tag}@x.invalid`, scimUserName: `other-${tag}`, externalId: `ext-${tag}` }),
+        (err) => err instanceof ConflictError && err.field === 'external_id',
+      );
+      // Another workspace may use both.
+      const elsewhere = await setUpTeam(server, 0);
+      await users.create({ ...base, scimWorkspaceId: elsewhere.workspaceId, id: randomUUID(), username: `st_d_${tag}`, email: `d-${tag}@x.invalid`, scimUserName: `Same-${tag}`, externalId: `ext-${tag}` });
     });
 
     it('discovery: ServiceProviderConfig, Schemas, ResourceTypes', async () => {

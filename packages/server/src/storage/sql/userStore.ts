@@ -25,9 +25,10 @@ function conflictOf(err: unknown): ConflictError | undefined {
   if (column === 'username') return new ConflictError('username');
   if (column === 'email_lower') return new ConflictError('email');
   if (column === undefined) return undefined;
-  // The composite SCIM indexes: SQLite names their first column, PostgreSQL the index.
-  if (column.includes('external_id')) return new ConflictError('external_id');
-  if (column.includes('scim')) return new ConflictError('scim_user_name');
+  // The composite SCIM indexes (migration 0013): SQLite lists their columns, PostgreSQL names the index.
+  const text = `${(err as { message?: string }).message ?? ''} ${(err as { constraint?: string }).constraint ?? ''}`;
+  if (text.includes('external_id')) return new ConflictError('external_id');
+  if (text.includes('scim_user_name')) return new ConflictError('scim_user_name');
   return undefined;
 }
 
