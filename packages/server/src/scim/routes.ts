@@ -102,37 +102,37 @@ function scimScope(scope: FastifyInstance, ctx: AppContext): void {
     return send(reply, 200, found);
   });
 
-  scope.post('/Users', { schema: hide, config: auth }, async (request, reply) => send(reply, 201, await createScimUser(ctx, await tenant(request), request.body)));
+  /** A change through SCIM is an integration's change: audited as `scim.<what>` with the user or group as target. */
+  const change = (operationId: string, status: number, work: (t: ScimTenant, request: FastifyRequest) => Promise<{ id: string } | string>) =>
+    ({
+      schema: { ...hide, operationId },
+      config: auth,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const t = await tenant(request);
+        const result = await work(t, request);
+        const target = typeof result === 'string' ? result : result.id;
+        request.auditAs = { workspaceId: t.workspaceId, actorUserId: t.adminId, target };
+        return typeof result === 'string' ? reply.code(status).send() : send(reply, status, result);
+      },
+    }) as const;
+
+  scope.route({ method: 'POST', url: '/Users', ...change('scimCreateUser', 201, (t, r) => createScimUser(ctx, t, r.body)) });
   scope.get('/Users', { schema: hide, config: auth }, async (request, reply) =>
     send(reply, 200, await listScimUsers(ctx, await tenant(request), filterOf(request), pageOf(request))),
   );
   scope.get('/Users/:id', { schema: hide, config: auth }, async (request, reply) => send(reply, 200, await getScimUser(ctx, await tenant(request), idOf(request))));
-  scope.put('/Users/:id', { schema: hide, config: auth }, async (request, reply) =>
-    send(reply, 200, await replaceScimUser(ctx, await tenant(request), idOf(request), request.body)),
-  );
-  scope.patch('/Users/:id', { schema: hide, config: auth }, async (request, reply) =>
-    send(reply, 200, await patchScimUser(ctx, await tenant(request), idOf(request), request.body)),
-  );
-  scope.delete('/Users/:id', { schema: hide, config: auth }, async (request, reply) => {
-    await deleteScimUser(ctx, await tenant(request), idOf(request));
-    return reply.code(204).send();
-  });
+  scope.route({ method: 'PUT', url: '/Users/:id', ...change('scimReplaceUser', 200, (t, r) => replaceScimUser(ctx, t, idOf(r), r.body)) });
+  scope.route({ method: 'PATCH', url: '/Users/:id', ...change('scimPatchUser', 200, (t, r) => patchScimUser(ctx, t, idOf(r), r.body)) });
+  scope.route({ method: 'DELETE', url: '/Users/:id', ...change('scimDeleteUser', 204, async (t, r) => (await deleteScimUser(ctx, t, idOf(r)), idOf(r))) });
 
-  scope.post('/Groups', { schema: hide, config: auth }, async (request, reply) => send(reply, 201, await createScimGroup(ctx, await tenant(request), request.body)));
+  scope.route({ method: 'POST', url: '/Groups', ...change('scimCreateGroup', 201, (t, r) => createScimGroup(ctx, t, r.body)) });
   scope.get('/Groups', { schema: hide, config: auth }, async (request, reply) =>
     send(reply, 200, await listScimGroups(ctx, await tenant(request), filterOf(request), pageOf(request))),
   );
   scope.get('/Groups/:id', { schema: hide, config: auth }, async (request, reply) => send(reply, 200, await getScimGroup(ctx, await tenant(request), idOf(request))));
-  scope.put('/Groups/:id', { schema: hide, config: auth }, async (request, reply) =>
-    send(reply, 200, await replaceScimGroup(ctx, await tenant(request), idOf(request), request.body)),
-  );
-  scope.patch('/Groups/:id', { schema: hide, config: auth }, async (request, reply) =>
-    send(reply, 200, await patchScimGroup(ctx, await tenant(request), idOf(request), request.body)),
-  );
-  scope.delete('/Groups/:id', { schema: hide, config: auth }, async (request, reply) => {
-    await deleteScimGroup(ctx, await tenant(request), idOf(request));
-    return reply.code(204).send();
-  });
+  scope.route({ method: 'PUT', url: '/Groups/:id', ...change('scimReplaceGroup', 200, (t, r) => replaceScimGroup(ctx, t, idOf(r), r.body)) });
+  scope.route({ method: 'PATCH', url: '/Groups/:id', ...change('scimPatchGroup', 200, (t, r) => patchScimGroup(ctx, t, idOf(r), r.body)) });
+  scope.route({ method: 'DELETE', url: '/Groups/:id', ...change('scimDeleteGroup', 204, async (t, r) => (await deleteScimGroup(ctx, t, idOf(r)), idOf(r))) });
 }
 
 /** `/scim/v2/…` (the token's user administers one workspace) and `/scim/v2/workspaces/{workspaceId}/…` (names it). */

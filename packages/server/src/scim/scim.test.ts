@@ -145,6 +145,13 @@ for (const database of DATABASES) {
       assert.equal(reactivated.active, true);
       assert.equal((await asUser(await tokenOf(created.id)).get('/api/v1/auth/me')).status, 200, 'a new sign-in works again');
       assert.equal((await me.get('/api/v1/auth/me')).status, 401, 'revoked tokens stay revoked');
+
+      // Audited like any integration's change: who (the admin, through which token), what, on whom.
+      const audit = await team.owner.client.get(`/api/v1/workspaces/${team.workspaceId}/audit-log?limit=200`);
+      assert.equal(audit.status, 200, audit.text);
+      const entries = (audit.body.entries as { action: string; target: string | null; actorUserId: string; tokenId: string | null }[]).filter((e) => e.target === created.id);
+      assert.deepEqual(entries.map((e) => e.action).reverse(), ['scim.user_created', 'scim.user_patched', 'scim.user_patched']);
+      assert.ok(entries.every((e) => e.actorUserId === team.owner.user.id && e.tokenId));
     });
 
     it('the Entra flow: externalId filter, capitalized ops, string booleans, paths', async () => {

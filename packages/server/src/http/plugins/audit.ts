@@ -33,6 +33,15 @@ const AUDITED: Record<string, { action: string; target?: string }> = {
   createOutgoingHook: { action: 'outgoing_hook.created', target: 'channelId' },
   deleteOutgoingHook: { action: 'outgoing_hook.deleted', target: 'hookId' },
   redeliver: { action: 'outgoing_hook.redelivered', target: 'deliveryId' },
+  // SCIM (scim/routes.ts): the handler names workspace and target through `auditAs`.
+  scimCreateUser: { action: 'scim.user_created' },
+  scimReplaceUser: { action: 'scim.user_replaced' },
+  scimPatchUser: { action: 'scim.user_patched' },
+  scimDeleteUser: { action: 'scim.user_deleted' },
+  scimCreateGroup: { action: 'scim.group_created' },
+  scimReplaceGroup: { action: 'scim.group_replaced' },
+  scimPatchGroup: { action: 'scim.group_patched' },
+  scimDeleteGroup: { action: 'scim.group_deleted' },
 };
 
 /**
