@@ -230,6 +230,11 @@ export async function patchScimGroup(ctx: AppContext, tenant: ScimTenant, id: st
           if (op !== 'remove' && typeof v !== 'string') throw invalidValue('externalId must be a string');
           state = { ...state, externalId: op === 'remove' ? null : (v as string) };
           break;
+        case 'id':
+        case 'schemas':
+        case 'meta':
+          // Okta repeats the read-only id in a rename's value object: nothing to change.
+          break;
         default:
           throw new ScimError(400, `The attribute "${name.slice(0, 40)}" of a Group cannot be changed`, 'invalidPath');
       }

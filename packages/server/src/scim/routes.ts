@@ -51,7 +51,8 @@ function scimScope(scope: FastifyInstance, ctx: AppContext): void {
   const base = (request: FastifyRequest) => {
     const params = request.params as { workspaceId?: string };
     const prefix = params.workspaceId ? `/scim/v2/workspaces/${encodeURIComponent(params.workspaceId)}` : '/scim/v2';
-    return `${request.protocol}://${request.host}${prefix}`;
+    // PUBLIC_URL, not the Host header: a location is never built from what the client sent.
+    return `${ctx.config.publicUrl.replace(/\/$/, '')}${prefix}`;
   };
   const tenant = (request: FastifyRequest): Promise<ScimTenant> => {
     const params = request.params as { workspaceId?: string };

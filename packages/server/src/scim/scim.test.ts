@@ -107,7 +107,7 @@ for (const database of DATABASES) {
       assert.equal(created.displayName, 'Jane Doe');
       assert.deepEqual(created.emails, [{ value: userName, type: 'work', primary: true }]);
       assert.equal(created.meta.resourceType, 'User');
-      assert.equal(created.meta.location, `${server.url}/scim/v2/Users/${created.id}`);
+      assert.equal(created.meta.location, `${server.config.publicUrl}/scim/v2/Users/${created.id}`);
       assert.ok(Date.parse(created.meta.created) && Date.parse(created.meta.lastModified));
       const handle = created['urn:relaydesk:params:scim:schemas:extension:2.0:User'].username as string;
       assert.match(handle, /^jane_[a-z0-9]{6}$/);
@@ -271,6 +271,12 @@ for (const database of DATABASES) {
       assert.deepEqual(entra.members.map((m: { value: string }) => m.value), [a.id]);
       assert.deepEqual(await memberIds(), [a.id]);
 
+      // Okta's rename: no path, the id repeated in the value.
+      const renamed = assertScim(await idp.patch(`/scim/v2/Groups/${group.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { id: group.id, displayName: `${displayName} 2` } }] }), 200);
+      assert.equal(renamed.displayName, `${displayName} 2`);
+      assert.equal((await asA.get(`/api/v1/channels/${group.id}`)).body.name, `${displayName} 2`);
+      assertScim(await idp.patch(`/scim/v2/Groups/${group.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: displayName }] }), 200);
+      assertScimError(await idp.patch(`/scim/v2/Groups/${group.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'owner', value: 'x' }] }), 400, 'invalidPath');
       const found = assertScim(await idp.get(`/scim/v2/Groups${filter(`displayName eq "${displayName}"`)}`), 200);
       assert.deepEqual(found.Resources.map((g: { id: string }) => g.id), [group.id]);
       assert.deepEqual(assertScim(await idp.get(`/scim/v2/Groups/${group.id}`), 200).members.map((m: { value: string }) => m.value), [a.id]);
@@ -336,7 +342,7 @@ for (const database of DATABASES) {
       const client = new ScimClient(server.url, minted.body.token as string);
       assertScimError(await client.get('/scim/v2/Users'), 403);
       const created = assertScim(await client.post(`/scim/v2/workspaces/${second.workspaceId}/Users`, { userName: `multi.${randomUUID().slice(0, 6)}@example.com` }), 201);
-      assert.equal(created.meta.location, `${server.url}/scim/v2/workspaces/${second.workspaceId}/Users/${created.id}`);
+      assert.equal(created.meta.location, `${server.config.publicUrl}/scim/v2/workspaces/${second.workspaceId}/Users/${created.id}`);
       assert.equal(assertScim(await client.get(`/scim/v2/workspaces/${second.workspaceId}/Users`), 200).totalResults, 1);
       assert.equal(assertScim(await client.get(`/scim/v2/workspaces/${first.workspaceId}/Users`), 200).totalResults, 0);
       assertScimError(await client.get(`/scim/v2/workspaces/${team.workspaceId}/Users`), 403);
