@@ -368,6 +368,35 @@ for (const database of DATABASES) {
       await users.create({ ...base, scimWorkspaceId: elsewhere.workspaceId, id: randomUUID(), username: `st_d_${tag}`, email: `d-${tag}@x.invalid`, scimUserName: `Same-${tag}`, externalId: `ext-${tag}` });
     });
 
+    it('hostile bodies and queries: always a SCIM 4xx, never a 5xx, nothing created', async () => {
+      const target = await provision(`fuzz.${randomUUID().slice(0, 6)}@example.com`);
+      const before = assertScim(await idp.get('/scim/v2/Users?count=0'), 200).totalResults as number;
+      const values: unknown[] = [null, 0, -1, 1e308, true, 'x'.repeat(5000), '', [], [[]], {}, { value: null }, [{ value: 7 }], 'True\u0000', '\u202e', { __proto__: { active: false } }];
+      const bodies: unknown[] = [null, 1, 'text', [], {}, { Operations: 'x' }, { Operations: [null] }, { Operations: [{ op: 'replace', path: 'a[b', value: 1 }] }];
+      for (const v of values) {
+        bodies.push({ userName: v }, { userName: 'ok', emails: v }, { userName: 'ok', active: v }, { userName: 'ok', externalId: v }, { displayName: v, members: v });
+        bodies.push({ Operations: [{ op: 'replace', path: 'active', value: v }] }, { Operations: [{ op: 'add', path: 'emails', value: v }] }, { Operations: [{ op: 'replace', value: v }] });
+      }
+      for (const body of bodies) {
+        for (const [method, path] of [
+          ['POST', '/scim/v2/Users'],
+          ['PATCH', `/scim/v2/Users/${target.id}`],
+          ['PUT', `/scim/v2/Users/${target.id}`],
+          ['POST', '/scim/v2/Groups'],
+        ] as const) {
+          const res = await idp.request(method, path, { body });
+          assert.ok(res.status < 500, `${method} ${path} ${JSON.stringify(body)?.slice(0, 100)}: ${res.status} ${res.text}`);
+          if (res.status >= 400) assertScimError(res, res.status, res.body.scimType);
+        }
+      }
+      for (const q of ['filter=', 'filter=%22', 'filter=userName%20eq%20%22a%5C%22', 'count=-5', 'startIndex=0', 'count=99999999999', 'filter=a&filter=b', 'startIndex=1e3']) {
+        const res = await idp.get(`/scim/v2/Users?${q}`);
+        assert.ok(res.status < 500 && /scim\+json/.test(res.headers.get('content-type') ?? ''), `${q}: ${res.status} ${res.text}`);
+      }
+      // Whatever got through validation was a well-formed user (userName 'ok' once, then 409s).
+      assert.ok(assertScim(await idp.get('/scim/v2/Users?count=0'), 200).totalResults - before <= 1);
+    });
+
     it('discovery: ServiceProviderConfig, Schemas, ResourceTypes', async () => {
       const config = assertScim(await idp.get('/scim/v2/ServiceProviderConfig'), 200);
       assert.equal(config.patch.supported, true);

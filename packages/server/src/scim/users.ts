@@ -62,6 +62,8 @@ export function presentScimUser(user: UserRecord, tenant: ScimTenant) {
 function readString(value: unknown, name: string, max: number): string {
   if (typeof value !== 'string' || value.trim() === '') throw invalidValue(`${name} must be a non-empty string`);
   if (value.length > max) throw invalidValue(`${name} must be at most ${max} characters`);
+  // No control, format (bidi, zero-width) or line-break characters in an identifier.
+  if (/[\p{Cc}\p{Cf}\u2028\u2029]/u.test(value)) throw invalidValue(`${name} must not contain control or formatting characters`);
   return value.trim();
 }
 
