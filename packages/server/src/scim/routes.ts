@@ -44,6 +44,8 @@ function scimScope(scope: FastifyInstance, ctx: AppContext): void {
   scope.setErrorHandler((err: Error, request, reply) => {
     const { status, body, retryAfter } = toScimError(err);
     if (status >= 500) request.log.error({ err }, 'SCIM request failed');
+    // RFC 7644 §2 / RFC 6750 §3: a refused bearer says which scheme it wants.
+    if (status === 401) reply.header('www-authenticate', 'Bearer realm="scim"');
     return sendScimError(reply, status, body, retryAfter);
   });
   scope.setNotFoundHandler((_request, reply) => sendScimError(reply, 404, scimErrorBody(404, 'Nothing is served at this address')));

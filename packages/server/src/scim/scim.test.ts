@@ -298,7 +298,9 @@ for (const database of DATABASES) {
     });
 
     it('errors: 401 without a token, 403 without the scim scope or admin role, 400 invalidFilter, 404, 409 uniqueness — all in the SCIM schema', async () => {
-      assertScimError(await new ScimClient(server.url, undefined).get('/scim/v2/Users'), 401);
+      const anonymous = await new ScimClient(server.url, undefined).get('/scim/v2/Users');
+      assertScimError(anonymous, 401);
+      assert.equal(anonymous.headers.get('www-authenticate'), 'Bearer realm="scim"');
       assertScimError(await new ScimClient(server.url, 'rdp_' + 'a'.repeat(36)).get('/scim/v2/Users'), 401);
       assertScimError(await new ScimClient(server.url, undefined).get('/scim/v2/Users', { headers: { authorization: 'Basic eDp5' } }), 401);
       const readOnly = await team.owner.client.post('/api/v1/me/tokens', { name: 'read', scopes: ['read', 'write', 'admin'] });
