@@ -17,12 +17,13 @@ describe('examples/integrations/run.mjs', () => {
   });
   after(() => server.close());
 
-  it('provisions, posts through both kinds of webhook with verified signatures, and pushes idempotent app events', async () => {
+  it('makes a bot, posts through both kinds of webhook with verified signatures, pushes idempotent app events and provisions over SCIM', async () => {
     const { stdout } = await run(process.execPath, [path.join(root, 'examples/integrations/run.mjs'), server.url], { cwd: root, timeout: 60_000 });
     assert.match(stdout, /incoming webhook posted message/);
     assert.match(stdout, /outgoing webhook delivered message .* with a valid signature/);
     assert.match(stdout, /the receiver's answer came back as a reply: "Ticket opened for "!ticket the printer is on fire""/);
     assert.match(stdout, /app event seq (\d+); the retry answered seq \1 \(replayed: true\)/);
+    assert.match(stdout, /SCIM created user \S+ \(jane\.[0-9a-f]{6}@example\.com\)/);
     assert.match(stdout, /done\s*$/);
   });
 });

@@ -25,7 +25,7 @@ export async function verifyAccess(ctx: AppContext, token: string): Promise<Prin
   const { userId, sessionId } = result.claims;
   const found = await ctx.storage.sessions.findWithUser(sessionId);
   const session = found?.session;
-  if (!found || !session || session.userId !== userId || session.revokedAt !== null || session.expiresAt <= ctx.clock.now()) {
+  if (!found || !session || session.userId !== userId || session.revokedAt !== null || found.user.deactivatedAt || session.expiresAt <= ctx.clock.now()) {
     throw new AppError('SESSION_REVOKED', 'This session has been signed out');
   }
   return { user: found.user, sessionId };

@@ -87,7 +87,8 @@ export async function authenticateApiToken(ctx: AppContext, secret: string, ip: 
   if (!found) throw new AppError('UNAUTHENTICATED', 'Invalid API token');
   const { token, session, user } = found;
   const now = ctx.clock.now();
-  if (session.revokedAt !== null) throw new AppError('SESSION_REVOKED', 'This token has been revoked');
+  // A deactivated user's tokens were revoked with it; this also refuses any minted since.
+  if (session.revokedAt !== null || user.deactivatedAt) throw new AppError('SESSION_REVOKED', 'This token has been revoked');
   if (session.expiresAt <= now) throw new AppError('TOKEN_EXPIRED', 'This token has expired; create a new one');
   if (token.lastUsedAt === null || now - token.lastUsedAt >= TOUCH_EVERY_MS) {
     await ctx.storage.tokens.touch(token.id, now, ip);

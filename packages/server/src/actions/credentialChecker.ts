@@ -14,7 +14,8 @@ export async function checkCredentials(ctx: AppContext, login: string, password:
   const user = await ctx.storage.users.findByLogin(normalized);
   await throttle(user ? `user:${user.id}` : `login:${normalized}`);
   // A bot has no password: it signs in with its tokens only, and answers like a wrong password.
-  if (!user || user.isBot) {
+  // So does a deactivated user (SCIM `active: false`): the same answer, nothing to enumerate.
+  if (!user || user.isBot || user.deactivatedAt) {
     await ctx.passwords.burn(password);
   } else if (await ctx.passwords.verify(user.passwordHash, password)) {
     return user;

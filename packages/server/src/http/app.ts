@@ -29,6 +29,7 @@ import { registerHookRoutes } from './routes/hooks/routes.js';
 import { registerAuditRoutes } from './routes/audit/routes.js';
 import { registerAppEventRoutes } from './routes/appEvents/routes.js';
 import { registerPasswordLinkRoutes } from './routes/passwordLinks/routes.js';
+import { registerScimRoutes } from '../scim/routes.js';
 import { registerAuditLog } from './plugins/audit.js';
 import { registerOpenApi } from './openapi.js';
 import { registerWebApp } from './webApp.js';
@@ -150,6 +151,7 @@ export async function buildApp(ctx: Omit<AppContext, 'logger' | 'lifecycle' | 'w
   registerAuditRoutes(app, fullCtx);
   registerAppEventRoutes(app, fullCtx);
   registerPasswordLinkRoutes(app, fullCtx, limits, metrics);
+  await registerScimRoutes(app, fullCtx);
   registerRealtimeRoutes(app, fullCtx, gateway);
   await registerFileRoutes(app, fullCtx);
   await registerWebApp(app, { webDir: options.webDir, production: config.production });

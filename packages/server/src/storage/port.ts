@@ -24,6 +24,49 @@ export interface UserRecord {
   /** A bot (no password; created by a workspace admin in `botWorkspaceId`). */
   isBot?: boolean;
   botWorkspaceId?: string | null;
+  /** SCIM (migration 0013), only on provisioned users: the IdP's userName as sent, its externalId, the provisioning workspace. */
+  scimUserName?: string;
+  externalId?: string | null;
+  scimWorkspaceId?: string;
+  /** Provisioned users only: when the profile last changed (SCIM `meta.lastModified`). */
+  updatedAt?: number;
+  /** Set while deactivated (SCIM `active: false`): no login, every session revoked. */
+  deactivatedAt?: number | null;
+}
+
+/** What SCIM may change on a user; ConflictError('username' | 'email' | 'scim_user_name' | 'external_id') on a collision. */
+export type UserProfileChanges = Partial<Pick<UserRecord, 'username' | 'email' | 'displayName' | 'scimUserName' | 'externalId' | 'deactivatedAt'>> & {
+  /** Forget the SCIM identity (SCIM DELETE): the user is no longer a provisioned user of any workspace. */
+  unlinkScim?: true;
+};
+
+export interface ScimUserQuery {
+  workspaceId: string;
+  /** Case-insensitive. */
+  userName?: string;
+  externalId?: string;
+  /** 0-based. */
+  offset: number;
+  limit: number;
+}
+
+/** A SCIM group: a private channel of the workspace (migration 0013). */
+export interface ScimGroupRecord {
+  channelId: string;
+  workspaceId: string;
+  displayName: string;
+  externalId: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ScimGroupStore {
+  create(group: ScimGroupRecord): Promise<void>;
+  find(workspaceId: string, channelId: string): Promise<ScimGroupRecord | undefined>;
+  /** Oldest first; `displayName` matches exactly. */
+  list(workspaceId: string, filter: { displayName?: string; externalId?: string }, offset: number, limit: number): Promise<{ total: number; groups: ScimGroupRecord[] }>;
+  update(channelId: string, changes: Partial<Pick<ScimGroupRecord, 'displayName' | 'externalId' | 'updatedAt'>>): Promise<void>;
+  delete(channelId: string): Promise<void>;
 }
 
 export interface UserStore {
@@ -37,6 +80,12 @@ export interface UserStore {
   /** The bots created in a workspace, oldest first. */
   listBots(workspaceId: string): Promise<UserRecord[]>;
   setPasswordHash(id: string, passwordHash: string): Promise<void>;
+  /** The users SCIM provisioned in a workspace, oldest first, with how many match in all. */
+  listScim(query: ScimUserQuery): Promise<{ total: number; users: UserRecord[] }>;
+  /** Provisioned by SCIM in that workspace, by userName (case-insensitively) or externalId. */
+  findScimByUserName(workspaceId: string, userName: string): Promise<UserRecord | undefined>;
+  /** Throws NotFoundError, or ConflictError as `UserProfileChanges` says. */
+  updateProfile(id: string, changes: UserProfileChanges, now: number): Promise<UserRecord>;
 }
 
 export interface SessionRecord {
@@ -282,6 +331,7 @@ export interface Storage {
   readonly events: EventStore;
   readonly search: SearchStore;
   readonly files: FileStore;
+  readonly scimGroups: ScimGroupStore;
   /**
    * Runs `work` in one transaction with a storage bound to it: all of it commits or none does.
    * Inside, use only `tx` (on SQLite the outer storage waits for the transaction to end).

@@ -35,6 +35,15 @@ const AUDITED: Record<string, { action: string; target?: string }> = {
   redeliver: { action: 'outgoing_hook.redelivered', target: 'deliveryId' },
   publishAppEvent: { action: 'app_event.published' },
   issuePasswordLink: { action: 'member.password_link_issued', target: 'userId' },
+  // SCIM (scim/routes.ts): the handler names workspace and target through `auditAs`.
+  scimCreateUser: { action: 'scim.user_created' },
+  scimReplaceUser: { action: 'scim.user_replaced' },
+  scimPatchUser: { action: 'scim.user_patched' },
+  scimDeleteUser: { action: 'scim.user_deleted' },
+  scimCreateGroup: { action: 'scim.group_created' },
+  scimReplaceGroup: { action: 'scim.group_replaced' },
+  scimPatchGroup: { action: 'scim.group_patched' },
+  scimDeleteGroup: { action: 'scim.group_deleted' },
 };
 
 /**

@@ -13,6 +13,11 @@ export interface UsersTable {
   is_bot: Generated<number>;
   bot_workspace_id: string | null;
   bot_created_by: string | null;
+  external_id: string | null;
+  deactivated_at: number | null;
+  scim_user_name: string | null;
+  scim_user_name_lower: string | null;
+  scim_workspace_id: string | null;
 }
 
 export interface SessionsTable {
@@ -171,6 +176,7 @@ export interface AccountsDatabase {
   app_events: AppEventsTable;
   app_event_keys: AppEventKeysTable;
   password_links: PasswordLinksTable;
+  scim_groups: ScimGroupsTable;
 }
 
 export interface WorkspacesTable {
@@ -318,3 +324,13 @@ export interface ChatDatabase {
 }
 
 export type Database = AccountsDatabase & ChatDatabase;
+
+/** A SCIM group: the private channel it is (migration 0013). */
+export interface ScimGroupsTable {
+  channel_id: string;
+  workspace_id: string;
+  display_name: string;
+  external_id: string | null;
+  created_at: number;
+  updated_at: number;
+}

@@ -4,6 +4,7 @@ import { SqlOutgoingHookStore } from './outgoingHookStore.js';
 import { SqlAuditStore } from './auditStore.js';
 import { SqlIncomingHookStore } from './incomingHookStore.js';
 import { SqlTokenStore } from './tokenStore.js';
+import { SqlScimGroupStore } from './scimGroupStore.js';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
@@ -51,6 +52,7 @@ export class SqlStorage implements Storage {
   readonly events: SqlEventStore;
   readonly search: SqlSearchStore;
   readonly files: SqlFileStore;
+  readonly scimGroups: SqlScimGroupStore;
 
   private constructor(
     private readonly db: Kysely<Database>,
@@ -77,6 +79,7 @@ export class SqlStorage implements Storage {
     this.events = new SqlEventStore(db, dialect);
     this.search = new SqlSearchStore(db, dialect);
     this.files = new SqlFileStore(db);
+    this.scimGroups = new SqlScimGroupStore(db);
   }
 
   /**

@@ -11,6 +11,7 @@ import * as m0009 from './0009_incoming_hooks.js';
 import * as m0010 from './0010_audit_log.js';
 import * as m0011 from './0011_outgoing_hooks.js';
 import * as m0012 from './0012_app_events.js';
+import * as m0013 from './0013_scim.js';
 import * as m0014 from './0014_password_links.js';
 
 /**
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0010_audit_log': m0010,
   '0011_outgoing_hooks': m0011,
   '0012_app_events': m0012,
+  '0013_scim': m0013,
   '0014_password_links': m0014,
 };
 
