@@ -3,10 +3,10 @@ import type { Channel } from '@relaydesk/client';
 import { useChat } from '../state/store.js';
 import { channelLabel, logout, selectChannel, selectWorkspace, sortedChannels } from '../state/chat.js';
 import { navigate } from '../router.js';
-import { BrowseChannelsDialog, CreateChannelDialog, InviteDialog, NewDmDialog } from './SidebarDialogs.js';
+import { BrowseChannelsDialog, CreateChannelDialog, CreateWorkspaceDialog, InviteDialog, NewDmDialog } from './SidebarDialogs.js';
 import { PresenceDot } from './PresenceDot.js';
 
-type DialogName = 'create' | 'browse' | 'dm' | 'invite' | null;
+type DialogName = 'create' | 'browse' | 'dm' | 'invite' | 'workspace' | null;
 
 export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
   const me = useChat((s) => s.me);
@@ -18,6 +18,7 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
   const rooms = mine.filter((c) => c.kind === 'public' || c.kind === 'private');
   const dms = mine.filter((c) => c.kind === 'dm' || c.kind === 'group_dm');
   const role = workspaces.find((w) => w.id === workspaceId)?.role;
+  const isAdmin = role === 'owner' || role === 'admin';
 
   return (
     <nav className="sidebar" aria-label="Channels">
@@ -25,18 +26,23 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
         <label htmlFor="workspace-select" className="sr-only">
           Workspace
         </label>
-        <select id="workspace-select" value={workspaceId ?? ''} onChange={(e) => void selectWorkspace(e.target.value)}>
-          {workspaces.map((w) => (
-            <option key={w.id} value={w.id}>
-              {w.name}
-            </option>
-          ))}
-        </select>
+        {workspaces.length > 0 && (
+          <select id="workspace-select" value={workspaceId ?? ''} onChange={(e) => void selectWorkspace(e.target.value)}>
+            {workspaces.map((w) => (
+              <option key={w.id} value={w.id}>
+                {w.name}
+              </option>
+            ))}
+          </select>
+        )}
+        <button type="button" className="link" onClick={() => setDialog('workspace')}>
+          {workspaces.length === 0 ? 'Create a workspace to start' : 'New workspace'}
+        </button>
       </div>
       <section aria-labelledby="rooms-heading">
         <div className="sidebar-heading">
           <h2 id="rooms-heading">Channels</h2>
-          <button type="button" className="icon" aria-label="Create channel" title="Create channel" onClick={() => setDialog('create')}>
+          <button type="button" className="icon" aria-label="Create channel" title="Create channel" onClick={() => setDialog('create')} disabled={!workspaceId}>
             +
           </button>
         </div>
@@ -45,14 +51,14 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
             <ChannelLink key={c.id} channel={c} onNavigate={onNavigate} />
           ))}
         </ul>
-        <button type="button" className="link" onClick={() => setDialog('browse')}>
+        <button type="button" className="link" onClick={() => setDialog('browse')} disabled={!workspaceId}>
           Browse channels
         </button>
       </section>
       <section aria-labelledby="dms-heading">
         <div className="sidebar-heading">
           <h2 id="dms-heading">Direct messages</h2>
-          <button type="button" className="icon" aria-label="New direct message" title="New direct message" onClick={() => setDialog('dm')}>
+          <button type="button" className="icon" aria-label="New direct message" title="New direct message" onClick={() => setDialog('dm')} disabled={!workspaceId}>
             +
           </button>
         </div>
@@ -63,10 +69,13 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
         </ul>
       </section>
       <div className="sidebar-footer">
-        <button type="button" className="link" onClick={() => setDialog('invite')}>
-          Invite people
-        </button>
-        {(role === 'owner' || role === 'admin') && (
+        {/* Only admins can make invites: nobody is shown a button that would refuse them. */}
+        {isAdmin && workspaceId && (
+          <button type="button" className="link" onClick={() => setDialog('invite')}>
+            Invite people
+          </button>
+        )}
+        {isAdmin && (
           <button type="button" className="link" onClick={() => navigate('/admin')}>
             Workspace admin
           </button>
@@ -87,6 +96,7 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
       <BrowseChannelsDialog open={dialog === 'browse'} onClose={() => setDialog(null)} />
       <NewDmDialog open={dialog === 'dm'} onClose={() => setDialog(null)} />
       <InviteDialog open={dialog === 'invite'} onClose={() => setDialog(null)} />
+      <CreateWorkspaceDialog open={dialog === 'workspace'} onClose={() => setDialog(null)} />
     </nav>
   );
 }

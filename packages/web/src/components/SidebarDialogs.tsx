@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { isApiError, type Channel } from '@relaydesk/client';
 import { api } from '../sdk.js';
 import { useChat } from '../state/store.js';
-import { createChannel, joinChannel, openDm, selectChannel } from '../state/chat.js';
+import { createChannel, createWorkspace, joinChannel, openDm, selectChannel } from '../state/chat.js';
 import { Dialog } from './Dialog.js';
 import { FormError } from './FormError.js';
 
@@ -12,6 +12,33 @@ interface Props {
 }
 
 const message = (e: unknown) => (isApiError(e) ? e.message : 'Something went wrong.');
+
+export function CreateWorkspaceDialog({ open, onClose }: Props) {
+  const [error, setError] = useState<string | null>(null);
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    try {
+      await createWorkspace(String(new FormData(e.currentTarget).get('name')).trim());
+      onClose();
+    } catch (err) {
+      setError(message(err));
+    }
+  }
+  return (
+    <Dialog title="Create a workspace" open={open} onClose={onClose}>
+      <form onSubmit={submit} className="stack">
+        <label>
+          Name
+          <input name="name" required maxLength={80} autoFocus />
+        </label>
+        <FormError message={error} />
+        <button type="submit" className="primary">
+          Create workspace
+        </button>
+      </form>
+    </Dialog>
+  );
+}
 
 export function CreateChannelDialog({ open, onClose }: Props) {
   const [error, setError] = useState<string | null>(null);

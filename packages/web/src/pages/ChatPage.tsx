@@ -1,4 +1,5 @@
 import { useEffect, useState, type MouseEvent } from 'react';
+import { useTabTitle } from '../components/tabTitle.js';
 import type { Message } from '@relaydesk/client';
 import { api } from '../sdk.js';
 import { useChat } from '../state/store.js';
@@ -22,6 +23,7 @@ export function ChatPage() {
   const channelId = useChat((s) => s.selectedChannelId);
   const threadRootId = useChat((s) => s.threadRootId);
   const announcement = useChat((s) => s.announcement);
+  useTabTitle();
 
   // Phones: the channel list is a drawer. Opening it takes the focus into it; Escape or picking a
   // channel closes it and gives the focus back to its toggle.

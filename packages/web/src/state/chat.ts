@@ -284,6 +284,15 @@ async function addChannel(channelId: string): Promise<void> {
   }
 }
 
+/** A new workspace of the user's own, with a #general channel to start in, selected at once. */
+export async function createWorkspace(name: string): Promise<void> {
+  const ws = await api.workspaces.create(name);
+  const { workspaces } = await api.workspaces.list();
+  setState({ workspaces });
+  await selectWorkspace(ws.id);
+  await createChannel('general', 'public', 'Everyone in the workspace');
+}
+
 export async function createChannel(name: string, kind: 'public' | 'private', topic: string): Promise<Channel> {
   const ws = getState().workspaceId!;
   const channel = await api.workspaces.createChannel(ws, { name, kind, ...(topic ? { topic } : {}) });
