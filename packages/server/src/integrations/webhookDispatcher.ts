@@ -11,8 +11,8 @@ import { sendMessage } from '../actions/messageSender.js';
 const POLL_MS = 1000;
 const BATCH = 20;
 const SCAN_LIMIT = 200;
-/** How long a claimed delivery is this node's (a node that dies mid-attempt frees it after this). */
-const LEASE_MS = 60_000;
+/** How long a claimed delivery is this node's: past the outbound timeout (10 s) with room to log it; a node that dies mid-attempt frees it after this. */
+const LEASE_MS = 30_000;
 /** Kept from a receiver's answer for the log. */
 const ERROR_MAX = 300;
 

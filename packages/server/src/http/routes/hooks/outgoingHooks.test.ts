@@ -242,6 +242,13 @@ describe('outgoing webhooks across a restart', () => {
       const sent = await client.post(`/api/v1/channels/${channel.body.id}/messages`, { body: 'survive the crash' });
       assert.equal(sent.status, 201, sent.text);
       await until(() => receiver.received.length, (n) => n >= 1, 'the first, failing attempt');
+      // Killed between attempts: the failed one is logged and the retry scheduled. (Killed during
+      // an attempt, the delivery waits out its lease, 30 s, before any node takes it again.)
+      await until(
+        async () => (await client.get(`/api/v1/channels/${channel.body.id}/outgoing-hooks/${hook.body.id}/deliveries`)).body.deliveries[0]?.attempts.length ?? 0,
+        (n) => n >= 1,
+        'the failed attempt in the log',
+      );
       await running.proc.kill();
       receiver.answerWith(() => ({ status: 200 }));
       running = await ServerProcess.start({ cwd, env });
