@@ -162,7 +162,10 @@ describe('Web app in a real browser: chatting', () => {
       const rootId = await sendAndWait(alice.page, `Who can review the migration? ${t}`);
       await byId(bob.page, rootId).waitFor();
       const root = byId(alice.page, rootId);
+      // Focus, not only hover, shows the actions: a row re-measured under the pointer (the list is
+      // virtualized) can move the hover away between Playwright's checks and its click.
       await root.hover();
+      await root.focus();
       await root.getByRole('button', { name: 'Reply in thread' }).click();
       const panel = threadPanel(alice.page);
       await panel.getByRole('heading', { name: 'Thread' }).waitFor();

@@ -401,7 +401,10 @@ describe('Stored XSS: a hostile member’s texts never run in another member’s
 
         // Files: names on file cards, the image's alt and label, and its lightbox title.
         await clickChannel(page, stored.filesChannel.name!);
-        const cards = await timeline(page).locator('a.file-card strong').allTextContents();
+        // The channel's history arrives after the click: wait until every card is there.
+        const cardsLocator = timeline(page).locator('a.file-card strong');
+        for (let i = 0; i < 100 && (await cardsLocator.count()) < stored.fileNames.length; i++) await page.waitForTimeout(50);
+        const cards = await cardsLocator.allTextContents();
         for (const f of stored.fileNames) assert.ok(cards.includes(f), `file name shown as text: ${f}`);
         const authorsShown = await timeline(page).locator('.author').allTextContents();
         for (const n of stored.authorNames) assert.ok(authorsShown.includes(n), `display name shown as text: ${n}`);
