@@ -1,7 +1,6 @@
 import type { Cluster } from './cluster.js';
 import type { TestServer } from './testServer.js';
 import http from 'node:http';
-import type { Message } from '@relaydesk/protocol';
 import { ChatClient, RestSender, clientAt, type Deployment } from './durabilityChecker.js';
 import { TestSocket, sleep } from '../realtime/testSocket.js';
 import type { FrameRecorder } from '../realtime/testFrames.js';
@@ -79,30 +78,7 @@ export async function probe(url: string, timeoutMs = 2000): Promise<{ status: nu
  * same clientMessageId. Any other refusal still fails the run.
  */
 export class BalancedRestSender extends RestSender {
-  override async run(deployment: Deployment): Promise<void> {
-    for (let i = 0; i < this.sends; i++) {
-      const clientMessageId = `${this.name}-rest-${i}`;
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        if (Date.now() > deadline) throw new Error(`${this.name}: ${clientMessageId} never acknowledged; statuses: ${this.statuses.slice(-5).join(', ')}`);
-        const url = deployment.url;
-        if (url === undefined) {
-          await sleep(20);
-          continue;
-        }
-        const res = await clientAt(this.person, url)
-          .post<Message>(`/api/v1/channels/${this.channelId}/messages`, { body: `${this.name} rest #${i}`, clientMessageId })
-          .catch(() => ({ status: 0, body: undefined, text: '' }));
-        this.statuses.push(res.status);
-        if (res.status === 200 || res.status === 201) {
-          this.acked.set(clientMessageId, res.body!);
-          break;
-        }
-        if (![0, 429, 502, 503, 504].includes(res.status)) throw new Error(`${this.name}: ${clientMessageId} refused: ${res.status} ${res.text}`);
-        await sleep(50);
-      }
-    }
-  }
+  protected override readonly retried: readonly number[] = [0, 429, 502, 503, 504];
 }
 
 /**

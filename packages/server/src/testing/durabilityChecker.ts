@@ -141,6 +141,8 @@ export class RestSender {
   readonly acked = new Map<string, Message>();
   /** Every status answered, in order (0: no answer). */
   readonly statuses: number[] = [];
+  /** Answers waited out and retried with the same clientMessageId (0: no answer). */
+  protected readonly retried: readonly number[] = [0, 429, 503];
 
   constructor(
     readonly name: string,
@@ -168,7 +170,7 @@ export class RestSender {
           this.acked.set(clientMessageId, res.body!);
           break;
         }
-        if (res.status !== 0 && res.status !== 503 && res.status !== 429) throw new Error(`${this.name}: ${clientMessageId} refused: ${res.status} ${res.text}`);
+        if (!this.retried.includes(res.status)) throw new Error(`${this.name}: ${clientMessageId} refused: ${res.status} ${res.text}`);
         await sleep(50);
       }
     }

@@ -26,6 +26,20 @@ export const toSessionRecord = (row: Selectable<SessionsTable>): SessionRecord =
   ...(row.kind === 'token' ? { kind: 'token' as const, scopes: (row.scopes ?? '').split(',').filter(Boolean) } : {}),
 });
 
+/** A session as its row; a token's session (kind 'token') keeps its scopes. */
+export const sessionRow = (session: SessionRecord) => ({
+  id: session.id,
+  user_id: session.userId,
+  created_at: session.createdAt,
+  last_used_at: session.lastUsedAt,
+  expires_at: session.expiresAt,
+  revoked_at: session.revokedAt,
+  user_agent: session.userAgent,
+  ip: session.ip,
+  kind: session.kind ?? 'login',
+  scopes: session.kind === 'token' ? (session.scopes ?? []).join(',') : null,
+});
+
 export class SqlSessionStore implements SessionStore {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -33,16 +47,7 @@ export class SqlSessionStore implements SessionStore {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('sessions')
-        .values({
-          id: session.id,
-          user_id: session.userId,
-          created_at: session.createdAt,
-          last_used_at: session.lastUsedAt,
-          expires_at: session.expiresAt,
-          revoked_at: session.revokedAt,
-          user_agent: session.userAgent,
-          ip: session.ip,
-        })
+        .values(sessionRow(session))
         .execute();
       await trx
         .insertInto('refresh_tokens')

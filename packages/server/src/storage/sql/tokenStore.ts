@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiTokenRecord, SessionRecord, TokenStore, UserRecord } from '../port.js';
 import type { ApiTokensTable, Database } from './schema.js';
-import { toSessionRecord } from './sessionStore.js';
+import { sessionRow, toSessionRecord } from './sessionStore.js';
 import { toUserRecord } from './userStore.js';
 
 const toToken = (row: Selectable<ApiTokensTable>): ApiTokenRecord => ({
@@ -23,18 +23,7 @@ export class SqlTokenStore implements TokenStore {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('sessions')
-        .values({
-          id: session.id,
-          user_id: session.userId,
-          created_at: session.createdAt,
-          last_used_at: session.lastUsedAt,
-          expires_at: session.expiresAt,
-          revoked_at: null,
-          user_agent: session.userAgent,
-          ip: session.ip,
-          kind: 'token',
-          scopes: (session.scopes ?? []).join(','),
-        })
+        .values(sessionRow({ ...session, revokedAt: null, kind: 'token' }))
         .execute();
       await trx
         .insertInto('api_tokens')
